@@ -1,0 +1,122 @@
+"""The one place that knows NumPy from CuPy.
+
+Op bodies call ``xp_of(array)`` (Chainer's ``get_array_module``) and use the namespace it returns, so the
+same code runs on CPU and GPU. CuPy is imported only when a CUDA tensor is first made.
+"""
+import numpy as np
+
+_cupy = None
+
+
+def cupy():
+    """Import CuPy on first use; a clear error when it (or a GPU) is missing."""
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy as cp
+        except ImportError:
+            raise RuntimeError("CUDA tensors need CuPy: pip install 'ember[gpu]'") from None
+        try:
+            cp.cuda.runtime.getDeviceCount()
+        except Exception as e:  # cupy raises its own CUDARuntimeError
+            raise RuntimeError(f"CuPy is installed but no CUDA device is usable: {e}") from None
+        _cupy = cp
+    return _cupy
+
+
+def cuda_is_available():
+    try:
+        cupy()
+        return True
+    except RuntimeError:
+        return False
+
+
+def xp_of(arr):
+    """NumPy or CuPy, whichever owns ``arr``."""
+    if type(arr) is np.ndarray or _cupy is None:
+        return np
+    return _cupy.get_array_module(arr)
+
+
+class device:
+    """Where a tensor lives: ``ember.device('cpu')``, ``ember.device('cuda', 0)``, ``'cuda:1'``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if not isinstance(type, str):
+            raise TypeError(f"device() expected a string or device, got {type!r}")
+        if ":" in type:
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was "
+                                   f"passed explicitly: {type}")
+            type, _, idx = type.partition(":")
+            try:
+                index = int(idx)
+            except ValueError:
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'") from None
+        if type not in ("cpu", "cuda"):
+            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: "
+                               f"{type}")
+        self.type = type
+        self.index = index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __repr__(self):
+        idx = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{idx})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+
+CPU = device("cpu")
+
+
+def as_device(d):
+    if d is None or d is CPU:
+        return CPU
+    if isinstance(d, int):
+        return device("cuda", d)
+    d = d if isinstance(d, device) else device(d)
+    if d.type == "cpu":
+        return CPU
+    return d
+
+
+def device_of(arr):
+    if type(arr) is np.ndarray:
+        return CPU
+    return device("cuda", arr.device.id)
+
+
+def to_device(arr, dev):
+    """Move (or keep) an array on ``dev``; returns the same array when it is already there."""
+    dev = as_device(dev)
+    if dev.type == "cpu":
+        if type(arr) is np.ndarray:
+            return arr
+        return arr.get()
+    cp = cupy()
+    with cp.cuda.Device(dev.index or 0):
+        return cp.asarray(arr)
+
+
+def xp_for(dev):
+    return np if dev is None or as_device(dev).type == "cpu" else cupy()

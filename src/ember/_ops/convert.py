@@ -1,0 +1,114 @@
+"""Copies and conversions: ``clone``, ``contiguous``, ``to`` (dtype and device), ``float()`` & co."""
+from ember import _backend, _dtype
+from ember._tensor import Tensor, methods, track, wrap
+from ember.autograd.grad_mode import STATE
+from ember.autograd.graph import Node
+
+
+class CloneBackward0(Node):
+    def backward(self, g):
+        return g
+
+
+def clone(input, *, memory_format=None):
+    """A copy of ``input`` with its own memory; gradients flow back to ``input``."""
+    r = input._data.copy()
+    if STATE.enabled and input._rg:
+        return track(r, CloneBackward0(), (input,))
+    return wrap(r)
+
+
+def contiguous(input, memory_format=None):
+    """``input`` itself when it is C-contiguous, else a contiguous copy."""
+    if input._data.flags.c_contiguous:
+        return input
+    return clone(input)
+
+
+class ToCopyBackward0(Node):
+    def backward(self, g):
+        return _convert(g, self.dtype, self.device)
+
+
+def _convert(input, dtype, device):
+    """``input`` with the NumPy dtype / ember device given (None keeps it); ``input`` itself when
+    nothing changes."""
+    d = input._data
+    same_dtype = dtype is None or d.dtype == dtype
+    same_dev = device is None or _backend.device_of(d) == device
+    if same_dtype and same_dev:
+        return input
+    r = d if same_dev else _backend.to_device(d, device)
+    if not same_dtype:
+        r = r.astype(dtype)
+    if STATE.enabled and input._rg and r.dtype.kind in "fc":
+        node = ToCopyBackward0()
+        node.dtype, node.device = d.dtype, _backend.device_of(d)
+        return track(r, node, (input,))
+    return wrap(r)
+
+
+def _parse_to(args, kwargs):
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, _dtype.dtype):
+            dtype = a
+        elif isinstance(a, (str, _backend.device, int)):
+            device = a
+        elif a is not None:
+            dtype = _dtype.as_dtype(a)
+    return dtype, device
+
+
+def to(input, *args, **kwargs):
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other_tensor)``; also
+    ``copy=True`` to always copy. Returns ``input`` itself when nothing changes.
+
+    Example::
+
+        x.to(ember.float64); x.to('cuda'); x.to(y)
+    """
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    dtype, device = _parse_to(args, kwargs)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    out = _convert(input, None if dtype is None else _dtype.as_dtype(dtype).np,
+                   None if device is None else _backend.as_device(device))
+    return clone(out) if copy and out is input else out
+
+
+def type_(input, dtype=None, non_blocking=False):
+    """``t.type()`` names the tensor type ('ember.FloatTensor'); ``t.type(dtype)`` converts."""
+    if dtype is None:
+        from ember._tensor_str import type_name
+        return type_name(input)
+    if isinstance(dtype, str) and dtype.endswith("Tensor"):
+        from ember._tensor_str import dtype_of_type_name
+        dtype = dtype_of_type_name(dtype)
+    return to(input, _dtype.as_dtype(dtype))
+
+
+def _caster(dt):
+    def cast(self, memory_format=None):
+        return _convert(self, dt.np, None)
+    cast.__name__ = dt.name
+    cast.__doc__ = f"``self.to({dt!r})``"
+    return cast
+
+
+methods(
+    clone=clone, contiguous=contiguous, to=to, type=type_,
+    cpu=lambda self, memory_format=None: _convert(self, None, _backend.CPU),
+    cuda=lambda self, device=None, non_blocking=False, memory_format=None: _convert(
+        self, None, _backend.as_device(device if isinstance(device, _backend.device) else
+                                       f"cuda:{device or 0}" if not isinstance(device, str) else device)),
+    float=_caster(_dtype.float32), double=_caster(_dtype.float64), half=_caster(_dtype.float16),
+    int=_caster(_dtype.int32), long=_caster(_dtype.int64), short=_caster(_dtype.int16),
+    char=_caster(_dtype.int8), byte=_caster(_dtype.uint8), bool=_caster(_dtype.bool_),
+    cfloat=_caster(_dtype.complex64), cdouble=_caster(_dtype.complex128),
+)

@@ -1,0 +1,192 @@
+"""The recorded graph: nodes (``grad_fn``), edges to their inputs, saved tensors and hooks.
+
+A node is made by an operation whose inputs require grad. It keeps one edge per input,
+``(node, output_index, shape, dtype)`` of that input (or ``None`` when the input needs no grad): the
+engine walks the edges and uses the shape and dtype to sum a gradient back to its input's shape and
+type, the one place where broadcasting is undone. The node object is also the ``ctx`` of its op.
+"""
+import traceback
+import weakref
+
+from ember.autograd.grad_mode import STATE
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after "
+          "they have already been freed). Saved intermediate values of the graph are freed when you call "
+          ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+          "graph a second time or if you need to access saved tensors after calling backward.")
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks_dict):
+        self._ref = weakref.ref(hooks_dict)
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        d = self._ref()
+        if d is not None:
+            d.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class Node:
+    """A backward function. Subclasses define ``backward(self, *grad_outputs)`` returning one gradient
+    (a Tensor or None) per input, in the order the inputs were given to :func:`track`."""
+
+    _next = ()
+    _saved = ()
+    _versions = ()
+    _out = None
+    _n_out = 1
+    _tensor_hooks = None    # {output_index: {id: hook}} for hooks on non-leaf outputs
+    _hooks = None           # {id: hook(grad_inputs, grad_outputs)}
+    _pre_hooks = None       # {id: hook(grad_outputs)}
+    _retained = None        # {output_index: weakref to the tensor} for retain_grad()
+    _trace = None           # forward stack, kept in anomaly mode
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        return tuple((None, 0) if e is None else (e[0], e[1]) for e in self._next)
+
+    @property
+    def needs_input_grad(self):
+        return tuple(e is not None for e in self._next)
+
+    @property
+    def metadata(self):
+        if "_metadata" not in self.__dict__:
+            self._metadata = {}
+        return self._metadata
+
+    # ---- saved tensors -------------------------------------------------------------------------
+    def save_for_backward(self, *tensors):
+        """Keep tensors for backward; modifying one in place afterwards makes backward raise."""
+        self._saved = tensors
+        # Python scalars may be saved too; they have no version counter
+        self._versions = tuple(None if (vc := getattr(t, "_vc", None)) is None else vc[0]
+                               for t in tensors)
+
+    save = save_for_backward
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_FREED)
+        for t, v in zip(saved, self._versions):
+            if v is not None and t._vc[0] != v:
+                _raise_modified(self, t, v)
+        return saved
+
+    def saved_output(self):
+        """The output saved by ``track(..., save_out=True)``. The node keeps the array, not the Tensor
+        (which would be a reference cycle); the Tensor is rebuilt here with ``grad_fn=self``, connected
+        to the graph when double backward records."""
+        out = self._out
+        if out is None:
+            raise RuntimeError(_FREED)
+        arr, vc = out
+        if vc[0] != 0:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: it is the output of {self.name()}, which is at version {vc[0]}; expected "
+                "version 0 instead. Hint: clone() the output before modifying it in place.")
+        return _tensor_cls.for_backward(arr, self)
+
+    def _free(self):
+        if self._saved is not Node._saved or self._out is not None:
+            self._saved = None
+            self._out = None if self._out is None else False
+
+    # ---- hooks -----------------------------------------------------------------------------------
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node computed its gradients."""
+        if self._hooks is None:
+            self._hooks = {}
+        h = RemovableHandle(self._hooks)
+        self._hooks[h.id] = fn
+        return h
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; it may return replacement gradients."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        h = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[h.id] = fn
+        return h
+
+    def _add_tensor_hook(self, oi, fn):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        d = self._tensor_hooks.setdefault(oi, {})
+        h = RemovableHandle(d)
+        d[h.id] = fn
+        return h
+
+    def backward(self, *grads):
+        raise NotImplementedError(f"{self.name()} has no backward")
+
+
+def _raise_modified(node, t, v):
+    from ember._tensor_str import type_name
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{type_name(t)} {list(t.shape)}] is at version {t._vc[0]}; expected version {v} "
+        f"instead (needed by {node.name()}). Hint: clone() the tensor before modifying it in place, "
+        "or do the in-place operation after backward.")
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
+
+    def __init__(self, leaf):
+        self.variable = leaf
+
+    def backward(self, g):  # the engine accumulates; see engine._accumulate
+        raise AssertionError("AccumulateGrad is handled by the engine")
+
+
+def accumulator(t):
+    ref = t._acc
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._acc = weakref.ref(acc)
+    return acc
+
+
+def edge(t):
+    """The edge from a node to input ``t`` (None when ``t`` needs no gradient)."""
+    if not t._rg:
+        return None
+    fn = t.grad_fn
+    if fn is None:
+        fn = accumulator(t)
+    d = t._data
+    return (fn, t._oi, d.shape, d.dtype)
+
+
+def connect(node, inputs):
+    """Give ``node`` its edges to ``inputs`` (a tuple of Tensors; None for an argument that is not one)."""
+    node._next = tuple(None if t is None else edge(t) for t in inputs)
+    if STATE.anomaly:
+        node._trace = "".join(traceback.format_stack()[:-3])
+    return node
+
+
+_tensor_cls = None  # set by ember._tensor (the Tensor class), which imports this module
