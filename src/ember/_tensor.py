@@ -385,7 +385,7 @@ def track(arr, node, inputs, save_out=False):
     t._rg = True
     t.grad_fn = node
     if save_out:
-        node._out = (t._data, t._vc)
+        node._out = (t._data, t._vc, 0)
     return t
 
 

@@ -4,6 +4,8 @@ from ember._tensor import Tensor, methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
+__all__ = ["clone"]
+
 
 class CloneBackward0(Node):
     def backward(self, g):

@@ -4,6 +4,8 @@ import numpy as np
 from ember import _backend, _dtype
 from ember._tensor import Tensor, wrap
 
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like"]
+
 
 def _infer_np_dtype(data, arr):
     """PyTorch's dtype for data given as Python objects: floats -> default dtype, ints -> int64."""

@@ -11,6 +11,8 @@ from ember._tensor import Tensor, methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative", "exp"]
+
 
 # ---- binary arithmetic ---------------------------------------------------------------------------
 class AddBackward0(Node):

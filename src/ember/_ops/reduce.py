@@ -7,6 +7,8 @@ from ember._tensor import methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
+__all__ = ["sum", "mean"]
+
 
 def _kept_shape(shape, axes):
     """``shape`` with the reduced ``axes`` set to 1 (what keepdim=True gives)."""

@@ -5,6 +5,8 @@ from ember._tensor import methods, track, view_of, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
+__all__ = ["reshape", "expand"]
+
 
 def _shape_arg(shape):
     """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``, and ``ember.Size``."""

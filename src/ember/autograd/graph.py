@@ -100,18 +100,17 @@ class Node:
         out = self._out
         if out is None:
             raise RuntimeError(_FREED)
-        arr, vc = out
-        if vc[0] != 0:
+        arr, vc, version = out
+        if vc[0] != version:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
                 f"operation: it is the output of {self.name()}, which is at version {vc[0]}; expected "
-                "version 0 instead. Hint: clone() the output before modifying it in place.")
+                f"version {version} instead. Hint: clone() the output before modifying it in place.")
         return _tensor_cls.for_backward(arr, self)
 
     def _free(self):
-        if self._saved is not Node._saved or self._out is not None:
-            self._saved = None
-            self._out = None if self._out is None else False
+        self._saved = None
+        self._out = None
 
     # ---- hooks -----------------------------------------------------------------------------------
     def register_hook(self, fn):

@@ -1,0 +1,174 @@
+"""In-place operations (``add_``, ``mul_``, ``copy_``, ``__setitem__`` ...) on top of their out-of-place
+twins.
+
+``apply_inplace(self, fn, *args)`` computes ``fn(self, *args)`` out of place, writes the result into
+``self``'s memory (so views and NumPy arrays sharing it see the change), bumps the version counter, and,
+when recording, moves ``self`` to the new node of the graph (PyTorch's "rebase"). If that node saved
+``self`` for its backward, it gets a snapshot of the old value instead, as PyTorch's ``original_self``.
+"""
+import numpy as np
+
+from ember._tensor import Tensor, methods, wrap
+from ember.autograd.grad_mode import STATE
+from ember.autograd.graph import Node, connect
+
+_KCAT = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
+
+__all__ = []
+
+
+def check_leaf(self):
+    if STATE.enabled and self._rg and self.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+
+
+def write(self, arr):
+    """Write ``arr`` into ``self``'s memory with PyTorch's shape and dtype checks; bump the version."""
+    d = self._data
+    if arr.shape != d.shape:
+        if np.broadcast_shapes(arr.shape, d.shape) != d.shape:
+            raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(arr.shape, d.shape))}")
+    if arr.dtype != d.dtype and _KCAT[arr.dtype.kind] > _KCAT[d.dtype.kind]:
+        from ember._dtype import from_numpy_dtype as f
+        raise RuntimeError(f"result type {_title(f(arr.dtype))} can't be cast to the desired output "
+                           f"type {_title(f(d.dtype))}")
+    try:
+        d[...] = arr
+    except ValueError as e:
+        if not d.flags.writeable:
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
+                               "refers to a single memory location. Please clone() the tensor before "
+                               "performing the operation.") from None
+        raise RuntimeError(str(e)) from None
+    self._vc[0] += 1
+
+
+def _title(dt):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}.get(dt.name, dt.name)
+
+
+def _needs_grad(self, args):
+    if not STATE.enabled:
+        return False
+    if self._rg:
+        return True
+    for a in args:
+        if isinstance(a, Tensor) and a._rg:
+            return True
+    return False
+
+
+class AliasBackward0(Node):
+    """Passes the gradient through unchanged (used when an in-place result is an existing tensor)."""
+
+    def backward(self, g):
+        return g
+
+
+def apply_inplace(self, fn, *args, **kwargs):
+    """Run ``fn(self, *args, **kwargs)`` and make ``self`` hold the result, in place."""
+    if not _needs_grad(self, args):
+        r = fn(self, *args, **kwargs)
+        write(self, r._data)
+        return self
+    check_leaf(self)
+    r = fn(self, *args, **kwargs)
+    node = r.grad_fn
+    if node is None or r is self or any(r is a for a in args):
+        node = connect(AliasBackward0(), (r,))
+    elif node._saved:
+        # the backward formula wants the value self had before this write: give it a snapshot
+        saved = node._saved
+        if any(s is self for s in saved):
+            snap = _snapshot(self)
+            node._saved = tuple(snap if s is self else s for s in saved)
+    write(self, r._data)
+    if node._out is not None:
+        node._out = (self._data, self._vc, self._vc[0])
+    self.grad_fn = node
+    self._oi = r._oi
+    self._rg = True
+    return self
+
+
+def _snapshot(t):
+    s = wrap(t._data.copy())
+    s._rg, s.grad_fn, s._oi = t._rg, t.grad_fn, t._oi
+    s._acc = t._acc
+    return s
+
+
+def inplace_method(fn, name=None):
+    """``Tensor.<name>_`` from an out-of-place function ``fn(self, *args, **kwargs)``."""
+    def method(self, *args, **kwargs):
+        return apply_inplace(self, fn, *args, **kwargs)
+    method.__name__ = name or fn.__name__ + "_"
+    method.__doc__ = f"In-place version of :meth:`{fn.__name__}`."
+    return method
+
+
+# ---- in-place ops without an out-of-place twin -----------------------------------------------------
+def zero_(self):
+    """Fill with zeros."""
+    return fill_(self, 0)
+
+
+def fill_(self, value):
+    """Fill with ``value`` (a number or a one-element tensor)."""
+    if isinstance(value, Tensor) and (STATE.enabled and (value._rg or self._rg)):
+        from ember._ops.shape import expand
+        return apply_inplace(self, lambda s, v: expand(v.to(s.dtype).reshape(()), s._data.shape),
+                             value)
+    check_leaf(self)
+    record = STATE.enabled and self._rg
+    node = connect(FillBackward0(), (self,)) if record else None
+    self._data[...] = value.item() if isinstance(value, Tensor) else value
+    self._vc[0] += 1
+    if record:
+        self.grad_fn, self._oi = node, 0
+    return self
+
+
+class FillBackward0(Node):
+    """The old value was overwritten by a constant: it gets a zero gradient."""
+
+    def backward(self, g):
+        return g * 0
+
+
+class CopyBackwards(Node):
+    def backward(self, g):
+        return g * 0, g
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcast, cast to ``self``'s dtype and device) into ``self``."""
+    from ember import _backend
+    if not isinstance(src, Tensor):
+        from ember._ops.creation import tensor
+        src = tensor(src)
+    arr = src._data
+    if type(arr) is not type(self._data):
+        arr = _backend.to_device(arr, self.device)
+    if np.broadcast_shapes(arr.shape, self._data.shape) != self._data.shape:
+        raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1})"
+                           f" must match the size of tensor b ({arr.shape[-1]}) at non-singleton "
+                           "dimension")
+    if not _needs_grad(self, (src,)):
+        self._data[...] = arr
+        self._vc[0] += 1
+        return self
+    check_leaf(self)
+    node = CopyBackwards()
+    connect(node, (self, src))
+    self._data[...] = arr
+    self._vc[0] += 1
+    self.grad_fn, self._oi, self._rg = node, 0, True
+    return self
+
+
+methods(zero_=zero_, fill_=fill_, copy_=copy_)
