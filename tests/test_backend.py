@@ -1,0 +1,48 @@
+"""Devices and the NumPy/CuPy backend."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember import _backend
+
+
+@pytest.mark.parametrize("spec", ["cpu", "cuda", "cuda:1"])
+def test_device_parsing_like_torch(spec):
+    e, t = ember.device(spec), torch.device(spec)
+    assert (e.type, e.index) == (t.type, t.index)
+    assert str(e) == str(t)
+    assert repr(e) == repr(t)
+
+
+def test_device_equality_and_errors():
+    assert ember.device("cpu") == "cpu"
+    assert ember.device("cuda", 0) == ember.device("cuda:0")
+    assert ember.device("cuda:0") != ember.device("cuda:1")
+    with pytest.raises(RuntimeError):
+        ember.device("tpu")
+    with pytest.raises(RuntimeError):
+        torch.device("tpu")
+
+
+def test_cpu_tensor_device_and_to_cpu_is_identity():
+    x = ember.ones(3)
+    assert x.device == ember.device("cpu") and x.is_cpu and not x.is_cuda
+    assert x.to("cpu") is x and x.cpu() is x
+
+
+def test_xp_of_numpy():
+    assert _backend.xp_of(np.ones(2)) is np
+
+
+cuda = pytest.mark.skipif(not _backend.cuda_is_available(), reason="no CUDA device (CuPy)")
+
+
+@cuda
+def test_cuda_round_trip():
+    x = ember.randn(4, 3, requires_grad=True)
+    y = (x.to("cuda") * 2).sum()
+    assert y.device.type == "cuda"
+    y.backward()
+    assert x.grad.device.type == "cpu"
+    np.testing.assert_allclose(x.grad.numpy(), 2.0)
