@@ -1,54 +1,115 @@
-"""Reductions: sum, mean, ... over all elements or over ``dim`` (an int or a tuple), with ``keepdim``."""
+"""Reductions: sum, mean, prod, max/min, amax/amin, argmax/argmin, all/any, count_nonzero.
+
+``dim`` is an int or a tuple of ints (``None``: every dim), negative dims count from the end, and
+``keepdim=True`` keeps the reduced dims with size 1. Result dtypes follow PyTorch: sums and products of
+integers and bools are int64, ``all``/``any`` give bool, ``argmax`` gives int64. Variance, norms and
+logsumexp live in ``stats.py``, cumulative ops in ``scan.py``.
+"""
 import numpy as np
 
 from ember import _dtype
-from ember._ops._util import dims_arg
-from ember._tensor import methods, track, wrap
+from ember._backend import xp_of as _xp
+from ember._ops._select import put_along, return_types, track_pair
+from ember._ops._util import dims_arg, wrap_dim
+from ember._tensor import Tensor, methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
-__all__ = ["sum", "mean"]
+__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "all",
+           "any", "count_nonzero", "return_types"]
 
 
-def _kept_shape(shape, axes):
+# ---- shared helpers ----------------------------------------------------------------------------------
+def axes_of(d, dim):
+    """The sorted axes to reduce (None: all). A 0-d array accepts dim 0 / -1 and reduces nothing."""
+    axes = dims_arg(dim, d.ndim)
+    return None if d.ndim == 0 else axes
+
+
+def kept_shape(shape, axes):
     """``shape`` with the reduced ``axes`` set to 1 (what keepdim=True gives)."""
     if axes is None:
         return (1,) * len(shape)
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
 
-def _expand_back(g, shape, axes, keepdim):
-    """Broadcast a reduced gradient back over the reduced axes."""
+def expand_back(g, shape, axes, keepdim):
+    """Broadcast a reduced gradient (or result) back over the reduced axes."""
     if not keepdim and len(shape):
-        g = g.reshape(_kept_shape(shape, axes))
+        g = g.reshape(kept_shape(shape, axes))
     return g.expand(shape)
 
 
-class SumBackward0(Node):
-    def backward(self, g):
-        return _expand_back(g, self.shape, self.axes, self.keepdim)
+def count(shape, axes):
+    """How many elements each output element reduces."""
+    n = 1
+    for i, s in enumerate(shape):
+        if axes is None or i in axes:
+            n *= s
+    return n
 
 
-def _np_dtype(input, dtype):
+def keep(arr, shape, axes, keepdim):
+    """A reduced array computed with keepdims=True, reshaped to what ``keepdim`` asks for."""
+    if keepdim or not len(shape):
+        return arr
+    return arr.reshape(tuple(s for i, s in enumerate(shape) if axes is not None and i not in axes))
+
+
+def check_nonempty(d, axes, name, what="dim"):
+    """PyTorch refuses max-like reductions (no identity) over an empty dim."""
+    if d.size:
+        return
+    if axes is None:
+        msg = (f"{name}(): Expected reduction dim to be specified for input.numel() == 0." +
+               (" Specify the reduction dim with the 'dim' argument." if what == "dim" else ""))
+        raise (IndexError if what == "arg" else RuntimeError)(msg)
+    for a in axes:
+        if d.shape[a] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+
+
+def _int_to_long(d, dtype):
+    """The accumulation dtype: ``dtype`` when given, int64 for integers and bools (as PyTorch)."""
     if dtype is not None:
         return _dtype.as_dtype(dtype).np
-    if input._data.dtype.kind in "biu":  # PyTorch sums integers and bools as int64
-        return np.int64
+    if d.dtype.kind in "biu":
+        return np.dtype(np.int64)
     return None
+
+
+def _needs_grad(input, r):
+    return STATE.enabled and input._rg and r.dtype.kind in "fc"
+
+
+# ---- sum / mean --------------------------------------------------------------------------------------
+class SumBackward0(Node):
+    def backward(self, g):
+        return expand_back(g, self.shape, self.axes, self.keepdim)
+
+
+class SumBackward1(SumBackward0):
+    """sum over ``dim`` (PyTorch names the two overloads' nodes apart)."""
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum of all elements, or over ``dim`` (int or tuple of ints).
+
+    Integer and bool tensors are summed as int64 unless ``dtype`` says otherwise.
 
     Example::
 
         ember.ones(2, 3).sum(1)    # tensor([3., 3.])
     """
     d = input._data
-    axes = dims_arg(dim, d.ndim)
-    r = d.sum(axis=axes, keepdims=keepdim, dtype=_np_dtype(input, dtype))
-    if STATE.enabled and input._rg:
-        node = SumBackward0()
+    axes = axes_of(d, dim)
+    nd = _int_to_long(d, dtype)
+    if d.dtype == np.float16 and nd is None:  # accumulate half in float, as PyTorch does
+        r = d.sum(axis=axes, keepdims=keepdim, dtype=np.float32).astype(np.float16)
+    else:
+        r = d.sum(axis=axes, keepdims=keepdim, dtype=nd)
+    if _needs_grad(input, r):
+        node = SumBackward0() if dim is None else SumBackward1()
         node.shape, node.axes, node.keepdim = d.shape, axes, keepdim
         return track(r, node, (input,))
     return wrap(r)
@@ -67,7 +128,11 @@ def sum_to(g, shape):
 
 class MeanBackward0(Node):
     def backward(self, g):
-        return _expand_back(g, self.shape, self.axes, self.keepdim) / self.count
+        return expand_back(g, self.shape, self.axes, self.keepdim) / self.count
+
+
+class MeanBackward1(MeanBackward0):
+    """mean over ``dim``."""
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
@@ -76,18 +141,286 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is None and d.dtype.kind not in "fc":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {_dtype.from_numpy_dtype(d.dtype)}")
-    axes = dims_arg(dim, d.ndim)
-    nd = None if dtype is None else _dtype.as_dtype(dtype).np
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = d.mean(axis=axes, keepdims=keepdim, dtype=nd)
-    if nd is None and r.dtype != d.dtype:
-        r = r.astype(d.dtype)
-    if STATE.enabled and input._rg:
-        node = MeanBackward0()
-        node.shape, node.axes, node.keepdim = d.shape, axes, keepdim
-        node.count = d.size if axes is None else int(np.prod([d.shape[a] for a in axes]))
+    axes = axes_of(d, dim)
+    out_dt = d.dtype if dtype is None else _dtype.as_dtype(dtype).np
+    acc = np.float32 if out_dt == np.float16 else out_dt
+    n = count(d.shape, axes)
+    with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan, quietly
+        r = d.sum(axis=axes, keepdims=keepdim, dtype=acc) / np.dtype(acc).type(n)
+    r = r.astype(out_dt, copy=False)
+    if _needs_grad(input, r):
+        node = MeanBackward0() if dim is None else MeanBackward1()
+        node.shape, node.axes, node.keepdim, node.count = d.shape, axes, keepdim, n
         return track(r, node, (input,))
     return wrap(r)
 
 
-methods(sum=sum, mean=mean)
+# ---- prod --------------------------------------------------------------------------------------------
+class ProdBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        shape, axes, keepdim = self.shape, self.axes, self.keepdim
+        ge = expand_back(g, shape, axes, keepdim)
+        out = expand_back(self.saved_output(), shape, axes, keepdim)
+        zero = x._data == 0
+        if not zero.any():
+            return ge * out / x
+        # NOTE: with zeros, out / x is 0/0. The product of the others is 0 wherever a lane has two
+        # zeros, and at a lane's only zero it is the product of the rest of the lane.
+        nz = zero.sum(axis=axes, keepdims=True)
+        at = zero & (nz == 1)
+        others = _prod(x * wrap(~at) + wrap(at), axes, True, None)
+        safe = x * wrap(~zero) + wrap(zero)
+        return ge * (out / safe * wrap(nz == 0) + others * wrap(at))
+
+
+class ProdBackward1(ProdBackward0):
+    """prod over ``dim``."""
+
+
+def _prod(input, axes, keepdim, dtype, node_cls=ProdBackward0):
+    d = input._data
+    nd = _int_to_long(d, dtype)
+    r = d.prod(axis=axes, keepdims=keepdim, dtype=nd)
+    if _needs_grad(input, r):
+        node = node_cls()
+        node.shape, node.axes, node.keepdim = d.shape, axes, keepdim
+        node.save_for_backward(input)
+        return track(r, node, (input,), save_out=True)
+    return wrap(r)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product of all elements, or over one ``dim``. Integers and bools give int64.
+
+    The gradient is right with zeros in the input (the product of the other elements).
+    """
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+    axes = axes_of(input._data, dim)
+    return _prod(input, axes, keepdim, dtype, ProdBackward0 if dim is None else ProdBackward1)
+
+
+# ---- max / min ---------------------------------------------------------------------------------------
+def _evenly(x, out, axes):
+    """The gradient weights of a max-like reduction: split evenly among the elements equal to the
+    result (NaN results select the NaNs), as PyTorch's evenly_distribute_backward."""
+    xp_nan = np.isnan(out) if x.dtype.kind == "f" else None
+    mask = x == out
+    if xp_nan is not None and xp_nan.any():
+        mask = mask | (np.isnan(x) & xp_nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return mask / mask.sum(axis=axes, keepdims=True)
+
+
+class MaxBackward1(Node):
+    """max() of all elements: the gradient is shared among ties."""
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return g * wrap(_evenly(x._data, self._r, None).astype(x._data.dtype))
+
+
+class MinBackward1(MaxBackward1):
+    pass
+
+
+class MaxBackward0(Node):
+    """max(dim): the gradient goes to the index that was returned."""
+
+    _n_out = 2  # (values, indices); indices carry no gradient
+
+    def backward(self, g, _=None):
+        if not self.keepdim:
+            g = g.reshape(self.index.shape)
+        return put_along(g, self.index, self.axis, self.shape)
+
+
+class MinBackward0(MaxBackward0):
+    pass
+
+
+def _extreme(input, dim, keepdim, name):
+    d = input._data
+    if dim is None:
+        check_nonempty(d, None, name)
+        r = d.max() if name == "max" else d.min()
+        r = wrap(r)._data
+        if _needs_grad(input, r):
+            node = MaxBackward1() if name == "max" else MinBackward1()
+            node.save_for_backward(input)
+            node._r = r
+            return track(r, node, (input,))
+        return wrap(r)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+    axis = wrap_dim(dim, d.ndim)
+    if d.ndim == 0:
+        idx, vals = _xp(d).zeros((), np.int64), d.copy()
+    else:
+        if d.shape[axis] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+        idx = (d.argmax if name == "max" else d.argmin)(axis=axis, keepdims=True).astype(np.int64)
+        vals = _xp(d).take_along_axis(d, idx, axis)
+    index = idx
+    if not keepdim and d.ndim:
+        vals, idx = vals.squeeze(axis), idx.squeeze(axis)
+    cls = getattr(return_types, name)
+    if _needs_grad(input, vals):
+        node = MaxBackward0() if name == "max" else MinBackward0()
+        node.index, node.axis, node.keepdim, node.shape = index, axis, keepdim, d.shape
+        return cls(track(vals, node, (input,)), wrap(idx))
+    return cls(wrap(vals), wrap(idx))
+
+
+def max(input, dim=None, keepdim=False, *, other=None, out=None):
+    """The largest element; with ``dim``, ``(values, indices)`` of the largest along it; with a
+    tensor as second argument, the elementwise :func:`maximum`.
+
+    Example::
+
+        v, i = ember.max(ember.tensor([[1., 5.], [7., 2.]]), dim=1)   # [5., 7.], [1, 0]
+    """
+    if other is not None or isinstance(dim, Tensor):
+        from ember._ops.elementwise import maximum
+        return maximum(input, dim if other is None else other)
+    return _extreme(input, dim, keepdim, "max")
+
+
+def min(input, dim=None, keepdim=False, *, other=None, out=None):
+    """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, :func:`minimum`."""
+    if other is not None or isinstance(dim, Tensor):
+        from ember._ops.elementwise import minimum
+        return minimum(input, dim if other is None else other)
+    return _extreme(input, dim, keepdim, "min")
+
+
+class AmaxBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        ge = expand_back(g, self.shape, self.axes, self.keepdim)
+        return ge * wrap(_evenly(x._data, self._r, self.axes).astype(x._data.dtype))
+
+
+class AminBackward0(AmaxBackward0):
+    pass
+
+
+def _amax(input, dim, keepdim, name):
+    d = input._data
+    axes = dims_arg(dim, d.ndim) if dim is not None else None
+    check_nonempty(d, axes, name)
+    axes = None if d.ndim == 0 else axes
+    rk = (d.max if name == "amax" else d.min)(axis=axes, keepdims=True)
+    r = keep(rk, d.shape, axes, keepdim)
+    if _needs_grad(input, r):
+        node = AmaxBackward0() if name == "amax" else AminBackward0()
+        node.shape, node.axes, node.keepdim, node._r = d.shape, axes, keepdim, rk
+        node.save_for_backward(input)
+        return track(r, node, (input,))
+    return wrap(r)
+
+
+def amax(input, dim=(), keepdim=False):
+    """The largest values over ``dim`` (default: all dims). Unlike max(dim), the gradient is split
+    evenly among equal maxima."""
+    return _amax(input, dim, keepdim, "amax")
+
+
+def amin(input, dim=(), keepdim=False):
+    """The smallest values over ``dim`` (default: all dims); the gradient is split among ties."""
+    return _amax(input, dim, keepdim, "amin")
+
+
+class AminmaxBackward0(Node):
+    def backward(self, gmin, gmax):
+        (x,) = self.saved_tensors
+        res = None
+        for g, r in ((gmin, self._rmin), (gmax, self._rmax)):
+            if g is not None:
+                ge = expand_back(g, self.shape, self.axes, self.keepdim)
+                part = ge * wrap(_evenly(x._data, r, self.axes).astype(x._data.dtype))
+                res = part if res is None else res + part
+        return res
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """``(min, max)`` over ``dim`` (default all) in one pass, as ``return_types.aminmax``."""
+    d = input._data
+    if dim is None:
+        if not d.size:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                               "operation has no identity.")
+        axes = None
+    else:
+        axes = axes_of(d, dim)
+        if axes is not None and d.shape[axes[0]] == 0:
+            raise IndexError(f"aminmax(): Expected reduction dim {axes[0]} to have non-zero size.")
+    lo, hi = d.min(axis=axes, keepdims=True), d.max(axis=axes, keepdims=True)
+    rlo, rhi = keep(lo, d.shape, axes, keepdim), keep(hi, d.shape, axes, keepdim)
+    if _needs_grad(input, rlo):
+        node = AminmaxBackward0()
+        node.shape, node.axes, node.keepdim, node._rmin, node._rmax = d.shape, axes, keepdim, lo, hi
+        node.save_for_backward(input)
+        return return_types.aminmax(*track_pair(rlo, rhi, node, (input,)))
+    return return_types.aminmax(wrap(rlo), wrap(rhi))
+
+
+def _arg(input, dim, keepdim, name):
+    d = input._data
+    if d.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
+    fn = d.argmax if name == "argmax" else d.argmin
+    if dim is None:
+        check_nonempty(d, None, name, "arg")
+        r = fn()
+        if keepdim:
+            r = _xp(d).asarray(r).reshape((1,) * d.ndim)
+        return wrap(_xp(d).asarray(r, dtype=np.int64))
+    axis = wrap_dim(dim, d.ndim)
+    if d.ndim == 0:
+        return wrap(_xp(d).zeros((), np.int64))
+    check_nonempty(d, (axis,), name, "arg")
+    return wrap(fn(axis=axis, keepdims=keepdim).astype(np.int64))
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the largest element (of the flattened tensor when ``dim`` is None), as int64."""
+    return _arg(input, dim, keepdim, "argmax")
+
+
+def argmin(input, dim=None, keepdim=False):
+    """Index of the smallest element (of the flattened tensor when ``dim`` is None), as int64."""
+    return _arg(input, dim, keepdim, "argmin")
+
+
+# ---- logical reductions ------------------------------------------------------------------------------
+def _logical(input, dim, keepdim, name):
+    d = input._data
+    axes = axes_of(d, dim)
+    r = (d.all if name == "all" else d.any)(axis=axes, keepdims=keepdim)
+    r = wrap(r)._data
+    # NOTE: PyTorch keeps uint8 for uint8 input (backward compatibility); everything else is bool
+    return wrap(r.astype(np.uint8) if d.dtype == np.uint8 else r)
+
+
+def all(input, dim=None, keepdim=False):
+    """True where every element (over ``dim``) is nonzero; empty reductions give True."""
+    return _logical(input, dim, keepdim, "all")
+
+
+def any(input, dim=None, keepdim=False):
+    """True where some element (over ``dim``) is nonzero; empty reductions give False."""
+    return _logical(input, dim, keepdim, "any")
+
+
+def count_nonzero(input, dim=None):
+    """Number of nonzero elements over ``dim`` (int or tuple; default all), as int64."""
+    d = input._data
+    axes = axes_of(d, dim)
+    r = (d != 0).sum(axis=axes, dtype=np.int64)
+    return wrap(r)
+
+
+methods(sum=sum, mean=mean, prod=prod, max=max, min=min, amax=amax, amin=amin, aminmax=aminmax,
+        argmax=argmax, argmin=argmin, all=all, any=any, count_nonzero=count_nonzero)
