@@ -51,7 +51,7 @@ def _title(dt):
             "bool": "Bool"}.get(dt.name, dt.name)
 
 
-def _needs_grad(self, args):
+def _needs_grad(self, args, kwargs=None):
     if not STATE.enabled:
         return False
     if self._rg:
@@ -59,6 +59,8 @@ def _needs_grad(self, args):
     for a in args:
         if isinstance(a, Tensor) and a._rg:
             return True
+    if kwargs:
+        return any(isinstance(a, Tensor) and a._rg for a in kwargs.values())
     return False
 
 
@@ -71,7 +73,7 @@ class AliasBackward0(Node):
 
 def apply_inplace(self, fn, *args, **kwargs):
     """Run ``fn(self, *args, **kwargs)`` and make ``self`` hold the result, in place."""
-    if not _needs_grad(self, args):
+    if not _needs_grad(self, args, kwargs):
         r = fn(self, *args, **kwargs)
         write(self, r._data)
         return self
@@ -86,6 +88,8 @@ def apply_inplace(self, fn, *args, **kwargs):
         if any(s is self for s in saved):
             snap = _snapshot(self)
             node._saved = tuple(snap if s is self else s for s in saved)
+            # the snapshot has a version counter of its own, at 0
+            node._versions = tuple(0 if s is self else v for s, v in zip(saved, node._versions))
     write(self, r._data)
     if node._out is not None:
         node._out = (self._data, self._vc, self._vc[0])
@@ -172,3 +176,91 @@ def copy_(self, src, non_blocking=False):
 
 
 methods(zero_=zero_, fill_=fill_, copy_=copy_)
+
+
+# ---- in-place twins of the elementwise ops ----------------------------------------------------------
+# NOTE: imported here, not at the top: the out-of-place families are complete by the time this
+# module runs (ember._ops imports them first), and they must not import this module back.
+from ember._ops import compare as _cmp, elementwise as _ew, unary as _un  # noqa: E402
+
+_SCALAR_TYPES = (float, int, bool)
+
+
+def _fast_operand(d, other, floats_only):
+    """``other`` as an operand NumPy can combine into ``d`` in place giving PyTorch's result, or None
+    when the general path must decide (promotion, broadcasting, errors)."""
+    k = d.dtype.kind
+    if k != "f" and (floats_only or k not in "iu") or not d.flags.writeable:
+        return None
+    t = type(other)
+    if t is float:
+        return other if k == "f" else None
+    if t is int or t is bool:
+        return other
+    if t is Tensor:
+        od = other._data
+        if od.dtype == d.dtype and type(od) is type(d) and (
+                od.shape == d.shape or np.broadcast_shapes(od.shape, d.shape) == d.shape):
+            return od
+    return None
+
+
+def _fast_binary(ufunc, fn, floats_only=False, name=None):
+    """``self.<name>(other)``: without autograd, ``ufunc(d, other, out=d)`` writes straight into
+    ``self``'s memory (optimizers call these on every parameter each step); otherwise
+    :func:`apply_inplace`."""
+    def method(self, other, **kwargs):
+        if not (STATE.enabled and (self._rg or type(other) is Tensor and other._rg)) and (
+                not kwargs or list(kwargs) == ["alpha"]):
+            d = self._data
+            od = _fast_operand(d, other, floats_only)
+            if od is not None:
+                alpha = kwargs.get("alpha", 1)
+                ufunc(d, od if alpha == 1 else od * alpha, out=d)
+                self._vc[0] += 1
+                return self
+        return apply_inplace(self, fn, other, **kwargs)
+    method.__name__ = name
+    method.__doc__ = f"In-place version of :meth:`{fn.__name__}`."
+    return method
+
+
+add_ = _fast_binary(np.add, _ew.add, name="add_")
+sub_ = _fast_binary(np.subtract, _ew.sub, name="sub_")
+mul_ = _fast_binary(np.multiply, _ew.mul, name="mul_")
+_div_true = _fast_binary(np.true_divide, _ew.div, floats_only=True, name="div_")
+
+
+def div_(self, other, *, rounding_mode=None):
+    """In-place version of :meth:`div`."""
+    if rounding_mode is None:
+        return _div_true(self, other)
+    return apply_inplace(self, _ew.div, other, rounding_mode=rounding_mode)
+
+
+_INPLACE = {name: inplace_method(getattr(fam, name), name + "_") for fam, names in (
+    (_ew, "floor_divide remainder fmod pow atan2 arctan2 lerp neg negative"),
+    (_un, "abs absolute sign sgn exp exp2 log log2 log10 log1p expm1 sqrt rsqrt square sin cos tan "
+          "asin acos atan arcsin arccos arctan sinh cosh tanh asinh acosh atanh arcsinh arccosh "
+          "arctanh sigmoid relu reciprocal floor ceil round trunc fix frac erf erfc"),
+    (_cmp, "eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and "
+           "logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not "
+           "clamp clip clamp_min clamp_max"),
+) for name in names.split()}
+_INPLACE.update(add=add_, sub=sub_, subtract=sub_, mul=mul_, multiply=mul_, div=div_, divide=div_,
+                true_divide=div_)
+
+methods(**{name + "_": fn for name, fn in _INPLACE.items()})
+methods(
+    __iadd__=add_, __isub__=sub_, __imul__=mul_, __itruediv__=div_,
+    __ifloordiv__=_INPLACE["floor_divide"], __imod__=_INPLACE["remainder"],
+    __ipow__=_INPLACE["pow"], __iand__=_INPLACE["bitwise_and"], __ior__=_INPLACE["bitwise_or"],
+    __ixor__=_INPLACE["bitwise_xor"],
+)
+# the in-place functions PyTorch also has in its namespace (``torch.relu_(x)``)
+_NAMESPACE = ("neg negative abs exp exp2 log log2 log10 log1p expm1 sqrt rsqrt square sin cos tan "
+              "asin acos atan arcsin arccos arctan sinh cosh tanh asinh acosh atanh arcsinh arccosh "
+              "arctanh sigmoid relu reciprocal floor ceil round trunc fix frac erf erfc clamp clip "
+              "clamp_min clamp_max").split()
+globals().update({name + "_": _INPLACE[name] for name in _NAMESPACE})
+__all__ += [name + "_" for name in _NAMESPACE] + ["zero_", "fill_"]

@@ -1,2 +1,429 @@
-"""(to be written)"""
-__all__ = []
+"""One-input math: ``exp``, ``log``, ``tanh``, ``sigmoid``, ``relu``, ``abs``, rounding ...
+
+Each op's Node sits next to it; the floating-point functions that share one shape (cast integer input
+to the default float dtype, apply a ufunc, save the input or the output) are built by ``_float_op``
+from the ufunc and their Node. Integer and bool inputs of those give the default float dtype, as in
+PyTorch. Floating-point errors (log(0), exp overflow) give inf/nan silently, as PyTorch does.
+"""
+import math
+
+import numpy as np
+
+from ember._ops.elementwise import _INT, _float_data, _out, pow, zero_grad_node
+from ember._tensor import methods, track, wrap
+from ember.autograd.grad_mode import STATE
+from ember.autograd.graph import Node
+
+__all__ = ["abs", "absolute", "sign", "sgn", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1",
+           "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin",
+           "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "arcsinh",
+           "arccosh", "arctanh", "sigmoid", "relu", "reciprocal", "floor", "ceil", "round", "trunc",
+           "fix", "frac", "erf", "erfc"]
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_errstate = np.errstate
+_TITLE = {"bool": "Bool", "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+          "uint8": "Byte"}
+
+
+def _not_for(input, kernel):
+    """PyTorch's error for an integer or bool dtype a kernel does not support."""
+    raise NotImplementedError(f"\"{kernel}\" not implemented for "
+                              f"'{_TITLE.get(input._data.dtype.name, input._data.dtype.name)}'")
+
+
+# ---- the hot ones: written out in full -----------------------------------------------------------
+class ExpBackward0(Node):
+    def backward(self, g):
+        return g * self.saved_output()
+
+
+def exp(input, *, out=None):
+    """``e ** input``, elementwise."""
+    x = input._data
+    if x.dtype.kind in _INT:
+        x = _float_data(input)
+    with _errstate(over="ignore"):
+        r = np.exp(x)
+    if STATE.enabled and input._rg:
+        return _out(track(r, ExpBackward0(), (input,), save_out=True), out)
+    return _out(wrap(r), out)
+
+
+class TanhBackward0(Node):
+    def backward(self, g):
+        y = self.saved_output()
+        return g * (1 - y * y)
+
+
+def tanh(input, *, out=None):
+    """Hyperbolic tangent, elementwise."""
+    x = input._data
+    r = np.tanh(x if x.dtype.kind not in _INT else _float_data(input))
+    if STATE.enabled and input._rg:
+        return _out(track(r, TanhBackward0(), (input,), save_out=True), out)
+    return _out(wrap(r), out)
+
+
+class SigmoidBackward0(Node):
+    def backward(self, g):
+        y = self.saved_output()
+        return g * ((1 - y) * y)
+
+
+def sigmoid(input, *, out=None):
+    """The logistic function ``1 / (1 + exp(-input))``, elementwise."""
+    x = input._data
+    if x.dtype.kind in _INT:
+        x = _float_data(input)
+    with _errstate(over="ignore"):
+        r = np.exp(-x)  # exp(-x) = inf for very negative x gives exactly 0, like PyTorch
+    r += 1
+    r = np.reciprocal(r, out=r)
+    if STATE.enabled and input._rg:
+        return _out(track(r, SigmoidBackward0(), (input,), save_out=True), out)
+    return _out(wrap(r), out)
+
+
+class ReluBackward0(Node):
+    def backward(self, g):
+        from ember._ops.compare import where
+        # relu'(0) = 0: the gradient passes only where the output is positive
+        return where(wrap(self.saved_output()._data > 0), g, 0.0)
+
+
+def relu(input):
+    """``max(input, 0)``, elementwise (integer tensors stay integer)."""
+    x = input._data
+    if x.dtype == np.bool_:
+        _not_for(input, "clamp_min_scalar_cpu")
+    r = np.maximum(x, 0)
+    if STATE.enabled and input._rg:
+        return track(r, ReluBackward0(), (input,), save_out=True)
+    return wrap(r)
+
+
+# ---- sign and magnitude ----------------------------------------------------------------------------
+class AbsBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return g * sgn(x)  # abs'(0) = 0
+
+
+def abs(input, *, out=None):
+    """``|input|``, elementwise."""
+    x = input._data
+    if x.dtype == np.bool_:
+        _not_for(input, "abs_cpu")
+    r = np.abs(x)
+    if STATE.enabled and input._rg:
+        node = AbsBackward0()
+        node.save_for_backward(input)
+        return _out(track(r, node, (input,)), out)
+    return _out(wrap(r), out)
+
+
+SignBackward0 = zero_grad_node("SignBackward0")
+SgnBackward0 = zero_grad_node("SgnBackward0")
+
+
+def _sign(input, node_cls):
+    x = input._data
+    if x.dtype == np.bool_:
+        return wrap(x.copy())
+    # NOTE: (x > 0) - (x < 0) rather than np.sign: PyTorch's sign(nan) is 0, NumPy's is nan
+    r = (x > 0).astype(x.dtype)
+    r -= (x < 0)
+    if STATE.enabled and input._rg:
+        return track(r, node_cls(), (input,))
+    return wrap(r)
+
+
+def sign(input, *, out=None):
+    """-1, 0 or 1 by the sign of each element (0 for NaN, as PyTorch)."""
+    return _out(_sign(input, SignBackward0), out)
+
+
+def sgn(input, *, out=None):
+    """``sign`` extended to complex numbers (``x / |x|``); the same as ``sign`` for real tensors."""
+    if input._data.dtype.kind == "c":
+        x = input._data
+        a = np.abs(x)
+        return _out(wrap(np.where(a == 0, 0, x / np.where(a == 0, 1, a))), out)
+    return _out(_sign(input, SgnBackward0), out)
+
+
+class ReciprocalBackward0(Node):
+    def backward(self, g):
+        y = self.saved_output()
+        return -g * (y * y)
+
+
+def reciprocal(input, *, out=None):
+    """``1 / input``, elementwise (integers give floats)."""
+    with _errstate(divide="ignore"):
+        r = np.reciprocal(_float_data(input))
+    if STATE.enabled and input._rg:
+        return _out(track(r, ReciprocalBackward0(), (input,), save_out=True), out)
+    return _out(wrap(r), out)
+
+
+def square(input, *, out=None):
+    """``input ** 2`` (a bool tensor gives int64, as in PyTorch)."""
+    return pow(input, 2, out=out)
+
+
+# ---- floating-point math built from a ufunc ---------------------------------------------------------
+def _float_op(ufunc, node_cls, name, doc, save_out=False):
+    """``name(input, *, out=None)``: ``ufunc`` on ``input`` cast to float, recorded with ``node_cls``
+    saving either the input or the output."""
+    def op(input, *, out=None):
+        x = input._data
+        if x.dtype.kind in _INT:
+            x = _float_data(input)
+        with _errstate(all="ignore"):
+            r = ufunc(x)
+        if STATE.enabled and input._rg:
+            node = node_cls()
+            if save_out:
+                return _out(track(r, node, (input,), save_out=True), out)
+            node.save_for_backward(input)
+            return _out(track(r, node, (input,)), out)
+        return _out(wrap(r), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+class Exp2Backward0(Node):
+    def backward(self, g):
+        return g * (self.saved_output() * _LN2)
+
+
+class LogBackward0(Node):
+    def backward(self, g):
+        return g / self.saved_tensors[0]
+
+
+class Log2Backward0(Node):
+    def backward(self, g):
+        return g / (self.saved_tensors[0] * _LN2)
+
+
+class Log10Backward0(Node):
+    def backward(self, g):
+        return g / (self.saved_tensors[0] * _LN10)
+
+
+class Log1PBackward0(Node):
+    def backward(self, g):
+        return g / (self.saved_tensors[0] + 1)
+
+
+class Expm1Backward0(Node):
+    def backward(self, g):
+        return g * (self.saved_output() + 1)
+
+
+class SqrtBackward0(Node):
+    def backward(self, g):
+        return g / (2 * self.saved_output())
+
+
+class RsqrtBackward0(Node):
+    def backward(self, g):
+        return -0.5 * g * pow(self.saved_output(), 3)
+
+
+class SinBackward0(Node):
+    def backward(self, g):
+        return g * cos(self.saved_tensors[0])
+
+
+class CosBackward0(Node):
+    def backward(self, g):
+        return g * -sin(self.saved_tensors[0])
+
+
+class TanBackward0(Node):
+    def backward(self, g):
+        y = self.saved_output()
+        return g * (1 + y * y)
+
+
+class AsinBackward0(Node):
+    def backward(self, g):
+        x = self.saved_tensors[0]
+        return g * rsqrt(-x * x + 1)
+
+
+class AcosBackward0(Node):
+    def backward(self, g):
+        x = self.saved_tensors[0]
+        return g * -rsqrt(-x * x + 1)
+
+
+class AtanBackward0(Node):
+    def backward(self, g):
+        x = self.saved_tensors[0]
+        return g / (x * x + 1)
+
+
+class SinhBackward0(Node):
+    def backward(self, g):
+        return g * cosh(self.saved_tensors[0])
+
+
+class CoshBackward0(Node):
+    def backward(self, g):
+        return g * sinh(self.saved_tensors[0])
+
+
+class AsinhBackward0(Node):
+    def backward(self, g):
+        x = self.saved_tensors[0]
+        return g * rsqrt(x * x + 1)
+
+
+class AcoshBackward0(Node):
+    def backward(self, g):
+        x = self.saved_tensors[0]
+        return g * rsqrt(x * x - 1)
+
+
+class AtanhBackward0(Node):
+    def backward(self, g):
+        x = self.saved_tensors[0]
+        return g / (1 - x * x)
+
+
+class ErfBackward0(Node):
+    def backward(self, g):
+        x = self.saved_tensors[0]
+        return g * (_TWO_OVER_SQRT_PI * exp(-(x * x)))
+
+
+class ErfcBackward0(Node):
+    def backward(self, g):
+        x = self.saved_tensors[0]
+        return g * (-_TWO_OVER_SQRT_PI * exp(-(x * x)))
+
+
+def _special(name):
+    """``erf``/``erfc`` for an array: SciPy's (or CuPy's) ufunc when installed, else ``math.erf``
+    elementwise. NOTE: NumPy has no erf, and a short rational approximation is not float64-exact."""
+    def f(x):
+        if type(x) is not np.ndarray:
+            import cupyx.scipy.special as sp
+            return getattr(sp, name)(x)
+        try:
+            import scipy.special as sp
+            return getattr(sp, name)(x)
+        except ImportError:
+            py = np.frompyfunc(getattr(math, name), 1, 1)
+            return np.asarray(py(x), dtype=x.dtype)
+    return f
+
+
+def _rsqrt(x):
+    r = np.sqrt(x)
+    return np.reciprocal(r, out=r)
+
+
+exp2 = _float_op(np.exp2, Exp2Backward0, "exp2", "``2 ** input``, elementwise.", save_out=True)
+log = _float_op(np.log, LogBackward0, "log", "Natural logarithm, elementwise (log(0) = -inf).")
+log2 = _float_op(np.log2, Log2Backward0, "log2", "Base-2 logarithm, elementwise.")
+log10 = _float_op(np.log10, Log10Backward0, "log10", "Base-10 logarithm, elementwise.")
+log1p = _float_op(np.log1p, Log1PBackward0, "log1p", "``log(1 + input)``, accurate for small input.")
+expm1 = _float_op(np.expm1, Expm1Backward0, "expm1", "``exp(input) - 1``, accurate for small input.",
+                  save_out=True)
+sqrt = _float_op(np.sqrt, SqrtBackward0, "sqrt", "Square root, elementwise.", save_out=True)
+rsqrt = _float_op(_rsqrt, RsqrtBackward0, "rsqrt", "``1 / sqrt(input)``, elementwise.",
+                  save_out=True)
+sin = _float_op(np.sin, SinBackward0, "sin", "Sine, elementwise.")
+cos = _float_op(np.cos, CosBackward0, "cos", "Cosine, elementwise.")
+tan = _float_op(np.tan, TanBackward0, "tan", "Tangent, elementwise.", save_out=True)
+asin = _float_op(np.arcsin, AsinBackward0, "asin", "Inverse sine, elementwise.")
+acos = _float_op(np.arccos, AcosBackward0, "acos", "Inverse cosine, elementwise.")
+atan = _float_op(np.arctan, AtanBackward0, "atan", "Inverse tangent, elementwise.")
+sinh = _float_op(np.sinh, SinhBackward0, "sinh", "Hyperbolic sine, elementwise.")
+cosh = _float_op(np.cosh, CoshBackward0, "cosh", "Hyperbolic cosine, elementwise.")
+asinh = _float_op(np.arcsinh, AsinhBackward0, "asinh", "Inverse hyperbolic sine, elementwise.")
+acosh = _float_op(np.arccosh, AcoshBackward0, "acosh", "Inverse hyperbolic cosine, elementwise.")
+atanh = _float_op(np.arctanh, AtanhBackward0, "atanh", "Inverse hyperbolic tangent, elementwise.")
+erf = _float_op(_special("erf"), ErfBackward0, "erf", "The error function, elementwise.")
+erfc = _float_op(_special("erfc"), ErfcBackward0, "erfc", "``1 - erf(input)``, elementwise.")
+
+
+# ---- rounding ------------------------------------------------------------------------------------
+FloorBackward0 = zero_grad_node("FloorBackward0")
+CeilBackward0 = zero_grad_node("CeilBackward0")
+TruncBackward0 = zero_grad_node("TruncBackward0")
+RoundBackward0 = zero_grad_node("RoundBackward0")
+RoundBackward1 = zero_grad_node("RoundBackward1")
+
+
+def _rounding(input, ufunc, node_cls, kernel, out):
+    x = input._data
+    if x.dtype.kind in "iu":  # already whole numbers: a copy
+        return _out(wrap(x.copy()), out)
+    if x.dtype == np.bool_:
+        _not_for(input, kernel)
+    r = ufunc(x)
+    if STATE.enabled and input._rg:
+        return _out(track(r, node_cls(), (input,)), out)
+    return _out(wrap(r), out)
+
+
+def floor(input, *, out=None):
+    """The largest whole number <= each element."""
+    return _rounding(input, np.floor, FloorBackward0, "floor_vml_cpu", out)
+
+
+def ceil(input, *, out=None):
+    """The smallest whole number >= each element."""
+    return _rounding(input, np.ceil, CeilBackward0, "ceil_vml_cpu", out)
+
+
+def trunc(input, *, out=None):
+    """Each element rounded towards zero."""
+    return _rounding(input, np.trunc, TruncBackward0, "trunc_vml_cpu", out)
+
+
+def round(input, *, decimals=0, out=None):
+    """Round to ``decimals`` decimal places, halves to even (``round(2.5) == 2``), as PyTorch."""
+    if decimals == 0:
+        return _rounding(input, np.rint, RoundBackward0, "round_vml_cpu", out)
+    if input._data.dtype.kind in _INT:
+        _not_for(input, "round_cpu")
+    return _rounding(input, lambda x: np.round(x, decimals), RoundBackward1, "round_cpu", out)
+
+
+class FracBackward0(Node):
+    def backward(self, g):
+        return g
+
+
+def frac(input, *, out=None):
+    """The fractional part ``input - trunc(input)``, with the sign of ``input``."""
+    x = input._data
+    if x.dtype.kind in _INT:
+        _not_for(input, "frac_cpu")
+    r = x - np.trunc(x)
+    if STATE.enabled and input._rg:
+        return _out(track(r, FracBackward0(), (input,)), out)
+    return _out(wrap(r), out)
+
+
+absolute, fix = abs, trunc
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+methods(
+    abs=abs, absolute=abs, sign=sign, sgn=sgn, exp=exp, exp2=exp2, log=log, log2=log2, log10=log10,
+    log1p=log1p, expm1=expm1, sqrt=sqrt, rsqrt=rsqrt, square=square, sin=sin, cos=cos, tan=tan,
+    asin=asin, acos=acos, atan=atan, arcsin=asin, arccos=acos, arctan=atan, sinh=sinh, cosh=cosh,
+    tanh=tanh, asinh=asinh, acosh=acosh, atanh=atanh, arcsinh=asinh, arccosh=acosh, arctanh=atanh,
+    sigmoid=sigmoid, relu=relu, reciprocal=reciprocal, floor=floor, ceil=ceil, round=round,
+    trunc=trunc, fix=trunc, frac=frac, erf=erf, erfc=erfc, __abs__=abs,
+)
