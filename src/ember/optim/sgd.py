@@ -1,0 +1,115 @@
+"""Stochastic gradient descent, with momentum, dampening, Nesterov momentum and weight decay."""
+import numpy as np
+
+from ember._tensor import wrap
+from ember.optim.optimizer import Optimizer, _hyper, _use_grad
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent (optionally with momentum), PyTorch's formulation:
+
+    .. math::
+        g_t = \nabla + \lambda\theta, \quad b_t = \mu b_{t-1} + (1-\tau) g_t \;(b_1 = g_1), \quad
+        \theta_t = \theta_{t-1} - \gamma\,(g_t + \mu b_t \text{ if nesterov else } b_t)
+
+    Args:
+        params (iterable): parameters or parameter groups (dicts) to optimize.
+        lr (float): learning rate :math:`\gamma` (default: 1e-3).
+        momentum (float): momentum factor :math:`\mu` (default: 0).
+        dampening (float): dampening for momentum :math:`\tau` (default: 0).
+        weight_decay (float): L2 penalty :math:`\lambda` (default: 0).
+        nesterov (bool): use Nesterov momentum (default: False).
+        maximize (bool): maximize the objective instead of minimizing (default: False).
+        foreach, differentiable, fused: accepted for compatibility; ember has one implementation
+            (``differentiable=True`` is not supported).
+
+    Example::
+
+        opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
+                 *, maximize=False, foreach=None, differentiable=False, fused=None):
+        if hasattr(lr, "numel") and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize, foreach=foreach,
+                        differentiable=differentiable, fused=fused)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+        if fused:
+            if differentiable:
+                raise RuntimeError("`fused` does not support `differentiable`")
+            if foreach:
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        if differentiable:
+            raise NotImplementedError("ember's optimizers do not support differentiable=True")
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for k, v in (("nesterov", False), ("maximize", False), ("foreach", None),
+                         ("differentiable", False), ("fused", False)):
+                group.setdefault(k, v)
+
+    @_use_grad
+    def step(self, closure=None):
+        """Perform a single optimization step.
+
+        Args:
+            closure (Callable, optional): re-evaluates the model and returns the loss.
+        """
+        loss = self._closure(closure)
+        for group in self.param_groups:
+            lr = _hyper(group["lr"])
+            momentum = _hyper(group["momentum"])
+            dampening = _hyper(group["dampening"])
+            wd = _hyper(group["weight_decay"])
+            nesterov, maximize = group["nesterov"], group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d = p._data
+                g = self._grad(d, p.grad._data, maximize, wd)
+                if momentum != 0:
+                    state = self.state[p]
+                    buf_t = state.get("momentum_buffer")
+                    if buf_t is None:
+                        # the first step starts the buffer at the gradient itself (no dampening)
+                        buf_t = state["momentum_buffer"] = wrap(g.copy())
+                        buf = buf_t._data
+                    else:
+                        buf = buf_t._data
+                        np.multiply(buf, momentum, out=buf)
+                        if dampening == 0:
+                            np.add(buf, g, out=buf)
+                        else:
+                            tmp = self._work(d, 1)
+                            np.multiply(g, 1 - dampening, out=tmp)
+                            np.add(buf, tmp, out=buf)
+                        buf_t._vc[0] += 1
+                    if nesterov:
+                        tmp = self._work(d, 1)
+                        np.multiply(buf, momentum, out=tmp)
+                        out = self._work(d, 0)  # may be g itself: the sum is elementwise
+                        np.add(g, tmp, out=out)
+                        g = out
+                    else:
+                        g = buf
+                tmp = self._work(d, 1)
+                np.multiply(g, -lr, out=tmp)
+                np.add(d, tmp, out=d)
+                p._vc[0] += 1
+        return loss
