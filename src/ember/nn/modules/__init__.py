@@ -1,0 +1,12 @@
+"""The layers of ``ember.nn``, one file per family as in PyTorch (``torch/nn/modules/``).
+
+To add a family: write ``<family>.py`` with an ``__all__`` of its Module classes and add one line
+``from ember.nn.modules.<family> import *`` below; ``nn`` exports it through ``__all__``.
+"""
+from ember.nn.modules.module import Module  # noqa: F401
+from ember.nn.modules.container import *  # noqa: F401,F403
+from ember.nn.modules.flatten import *  # noqa: F401,F403
+
+# every Module class imported above (the families' __all__), in import order
+__all__ = [_n for _n, _v in list(globals().items())
+           if isinstance(_v, type) and issubclass(_v, Module) and not _n.startswith("_")]

@@ -1,0 +1,201 @@
+"""Hook plumbing for Module: removable handles, hooks bound to a module, and the identity nodes that
+let full backward hooks see the gradients w.r.t. a module's inputs and outputs (torch.utils.hooks)."""
+import weakref
+
+from ember._tensor import Tensor, view_of
+from ember.autograd.grad_mode import STATE
+from ember.autograd.graph import Node, connect
+
+
+class RemovableHandle:
+    """A handle that removes a hook: ``handle.remove()``, or use it as a context manager.
+
+    ``extra_dict`` names other dicts (or a list of them) keyed by the same id, such as the set of
+    hooks that take kwargs, so that removing the hook removes its flags too.
+    """
+
+    next_id = 0
+
+    def __init__(self, hooks_dict, *, extra_dict=None):
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = RemovableHandle.next_id
+        RemovableHandle.next_id += 1
+        if isinstance(extra_dict, dict):
+            extra_dict = [extra_dict]
+        self.extra_dict_ref = tuple(weakref.ref(d) for d in (extra_dict or ()))
+
+    def remove(self):
+        for ref in (self.hooks_dict_ref,) + self.extra_dict_ref:
+            d = ref()
+            if d is not None:
+                d.pop(self.id, None)
+
+    def __getstate__(self):
+        extra = tuple(r() for r in self.extra_dict_ref)
+        return (self.hooks_dict_ref(), self.id, extra)
+
+    def __setstate__(self, state):
+        # NOTE: weakrefs cannot be pickled; a dead dict becomes a fresh empty one, as in torch
+        from collections import OrderedDict
+        self.hooks_dict_ref = weakref.ref(state[0] if state[0] is not None else OrderedDict())
+        self.id = state[1]
+        RemovableHandle.next_id = max(RemovableHandle.next_id, self.id + 1)
+        self.extra_dict_ref = tuple(weakref.ref(d) for d in state[2] if d is not None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _WrappedHook:
+    """A hook that receives its module as first argument, holding the module weakly (no cycle)."""
+
+    def __init__(self, hook, module=None):
+        self.hook = hook
+        self.with_module = module is not None
+        if self.with_module:
+            self.module = weakref.ref(module)
+
+    def __call__(self, *args, **kwargs):
+        if self.with_module:
+            module = self.module()
+            if module is None:
+                raise RuntimeError("You are trying to call the hook of a dead Module!")
+            return self.hook(module, *args, **kwargs)
+        return self.hook(*args, **kwargs)
+
+    def __getstate__(self):
+        state = {"hook": self.hook, "with_module": self.with_module}
+        if self.with_module:
+            state["module"] = self.module()
+        return state
+
+    def __setstate__(self, state):
+        self.hook, self.with_module = state["hook"], state["with_module"]
+        if self.with_module:
+            self.module = weakref.ref(state["module"])
+
+
+class BackwardHookFunctionBackward(Node):
+    """Identity over several tensors: the node on which a module's backward hooks are attached."""
+
+    def backward(self, *grads):
+        return grads
+
+
+def attach_hook(node, fn, pre=False):
+    """Add ``fn`` to a graph node's hooks (``pre``: run before its backward, on its grad outputs).
+
+    NOTE: writes the node's hook dict directly; ``Node.register_hook`` builds a handle holding a
+    weakref to a plain dict, which Python refuses (reported; the hook is never removed anyway)."""
+    attr = "_pre_hooks" if pre else "_hooks"
+    hooks = getattr(node, attr) or {}
+    hooks[object()] = fn  # a key no RemovableHandle id can collide with
+    setattr(node, attr, hooks)
+
+
+def _identity(tensors):
+    """Pass ``tensors`` through one identity node; those that need no grad come back unchanged."""
+    node = BackwardHookFunctionBackward()
+    node._n_out = len(tensors)
+    connect(node, tensors)
+    outs = []
+    for i, t in enumerate(tensors):
+        if t._rg:
+            o = view_of(t._data, t)
+            o._rg, o.grad_fn, o._oi = True, node, i
+            t = o
+        outs.append(t)
+    return outs, node
+
+
+class BackwardHook:
+    """Runs a module's full backward (pre-)hooks: ``setup_input_hook`` wraps the inputs of forward
+    and ``setup_output_hook`` its outputs in identity nodes, whose gradients are what the hooks see
+    (``grad_input``, ``grad_output``) and may replace."""
+
+    def __init__(self, module, user_hooks, user_pre_hooks):
+        self.module = module
+        self.user_hooks = user_hooks
+        self.user_pre_hooks = user_pre_hooks
+        self.grad_outputs = None
+        self.n_outputs = -1
+        self.output_tensors_index = None
+        self.n_inputs = -1
+        self.input_tensors_index = None
+
+    @staticmethod
+    def _pack_with_none(indices, values, size):
+        res = [None] * size
+        for idx, val in zip(indices, values):
+            res[idx] = val
+        return tuple(res)
+
+    def _apply_on_tensors(self, fn, args):
+        idx = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        tensors = [args[i] for i in idx]
+        if not (STATE.enabled and any(t._rg for t in tensors)):
+            return args, None
+        new, node = _identity(tensors)
+        fn(node)
+        out = list(args)
+        for i, t in zip(idx, new):
+            out[i] = t
+        return tuple(out), idx
+
+    def setup_input_hook(self, args):
+        def on_input_grads(grad_input, _):
+            # grad_input: the gradients w.r.t. the module's tensor inputs
+            if self.grad_outputs is None:
+                return None
+            res = self._pack_with_none(self.input_tensors_index, grad_input, self.n_inputs)
+            for hook in self.user_hooks:
+                out = hook(self.module, res, self.grad_outputs)
+                if out is None:
+                    continue
+                if len(out) != len(res):
+                    raise RuntimeError("Backward hook returned an invalid number of grad_input, "
+                                       f"got {len(out)}, but expected {len(res)}")
+                res = out
+            self.grad_outputs = None
+            return tuple(res[i] for i in self.input_tensors_index)
+
+        res, self.input_tensors_index = self._apply_on_tensors(
+            lambda node: attach_hook(node, on_input_grads), args)
+        self.n_inputs = len(args)
+        return res
+
+    def setup_output_hook(self, result):
+        def on_output_grads(grad_output):
+            self.grad_outputs = self._pack_with_none(self.output_tensors_index, grad_output,
+                                                     self.n_outputs)
+            for pre_hook in self.user_pre_hooks:
+                out = pre_hook(self.module, self.grad_outputs)
+                if out is None:
+                    continue
+                if len(out) != len(self.grad_outputs):
+                    raise RuntimeError("Backward pre hook returned an invalid number of grad_output, "
+                                       f"got {len(out)}, but expected {len(self.grad_outputs)}")
+                self.grad_outputs = out
+            local = self.grad_outputs
+            if self.input_tensors_index is None:
+                # no input needs grad: the hooks fire now, with grad_input all None
+                grad_inputs = (None,) * self.n_inputs
+                for hook in self.user_hooks:
+                    res = hook(self.module, grad_inputs, self.grad_outputs)
+                    if res is not None and not (isinstance(res, tuple)
+                                                and all(r is None for r in res)):
+                        raise RuntimeError("Backward hook for Modules where no input requires "
+                                           "gradient should always return None or None for all "
+                                           "gradients.")
+                self.grad_outputs = None
+            return tuple(local[i] for i in self.output_tensors_index)
+
+        single = not isinstance(result, tuple)
+        args = (result,) if single else result
+        res, self.output_tensors_index = self._apply_on_tensors(
+            lambda node: attach_hook(node, on_output_grads, pre=True), args)
+        self.n_outputs = len(args)
+        return res[0] if single else res
