@@ -87,14 +87,14 @@ def as_dtype(d):
     """Accept an ember dtype, a NumPy dtype, a Python type (float, int, bool) or a name."""
     if isinstance(d, dtype):
         return d
-    if d is float:
-        return _default[0]
+    if d is float:  # as in PyTorch, the Python type float means float64, whatever the default
+        return float64
     if d is int:
         return int64
     if d is bool:
         return bool_
     if d is complex:
-        return complex64
+        return complex128
     if isinstance(d, str):
         d = d.removeprefix("torch.").removeprefix("ember.")
         if d in ALIASES:
