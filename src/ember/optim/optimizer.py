@@ -124,7 +124,9 @@ def _typename(obj):
     if isinstance(obj, Tensor):
         from ember._tensor_str import type_name
         return type_name(obj)
-    return type(obj).__module__ + "." + type(obj).__qualname__
+    module = type(obj).__module__
+    name = type(obj).__qualname__
+    return name if module in ("", "builtins") else f"{module}.{name}"
 
 
 class Optimizer:
