@@ -14,18 +14,20 @@ _getrefcount = sys.getrefcount
 
 
 def _as_grad(t, g, i):
+    """The gradient that starts backward at output ``t`` (PyTorch's ``_make_grads``)."""
     from ember._tensor import Tensor
-    from ember._ops.creation import ones_like
     if g is None:
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        from ember._ops.creation import ones_like
         return ones_like(t)
     if not isinstance(g, Tensor):
-        from ember._ops.creation import tensor
-        g = tensor(g, dtype=t.dtype)
+        raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     if g._data.shape != t._data.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                            f"output[{i}] has a shape of {t.shape}.")
+    if g._data.dtype != t._data.dtype:  # the engine casts a root gradient to its output's dtype
+        g = g.to(t.dtype)
     return g
 
 
@@ -33,8 +35,7 @@ def _roots(tensors, grad_tensors):
     if grad_tensors is None:
         grad_tensors = (None,) * len(tensors)
     if len(grad_tensors) != len(tensors):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs: got "
-                           f"{len(grad_tensors)} gradients for {len(tensors)} tensors")
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     roots = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if not t._rg:
@@ -51,27 +52,56 @@ def _target(t):
     return (t.grad_fn if t.grad_fn is not None else accumulator(t), t._oi)
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate into ``.grad`` the gradients of ``tensors`` w.r.t. the leaves of their graph
-    (or only w.r.t. ``inputs`` when given)."""
+def _tensors(x):
+    """A tensor or a sequence of them as a tuple (None stays None)."""
     from ember._tensor import Tensor
-    if isinstance(tensors, Tensor):
-        tensors = (tensors,)
-    if isinstance(grad_tensors, Tensor):
-        grad_tensors = (grad_tensors,)
+    if isinstance(x, Tensor):
+        return (x,)
+    if x is None:
+        return None
+    return tuple(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
+             inputs=None):
+    """Accumulate into ``.grad`` the gradients of ``tensors`` w.r.t. the leaves of their graph.
+
+    Args:
+        tensors: tensor or sequence of tensors to differentiate.
+        grad_tensors: the gradient w.r.t. each tensor (None for one-element tensors).
+        retain_graph: keep the saved tensors so backward can run again (default: create_graph).
+        create_graph: record the backward pass too, for higher-order derivatives.
+        inputs: accumulate only into these tensors (leaves or not).
+
+    Example::
+
+        ember.autograd.backward([y1, y2], [ember.ones(3), None])
+    """
+    tensors = _tensors(tensors)
+    grad_tensors = _tensors(grad_tensors if grad_tensors is not None else grad_variables)
     retain_graph = create_graph if retain_graph is None else retain_graph
-    roots = _roots(tuple(tensors), grad_tensors)
+    roots = _roots(tensors, grad_tensors)
+    if create_graph:
+        warnings.warn("Using backward() with create_graph=True will create a reference cycle between "
+                      "the parameter and its gradient which can cause a memory leak. We recommend "
+                      "using autograd.grad when creating the graph to avoid this. If you have to use "
+                      "this function, make sure to reset the .grad fields of your parameters to None "
+                      "after use to break the cycle and avoid the leak.", stacklevel=2)
     if inputs is None:
         _run(roots, retain_graph, create_graph)
         return
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    inputs = _tensors(inputs)
     if not inputs:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    inputs = tuple({id(t): t for t in inputs}.values())  # each input accumulates once
     grads = _run(roots, retain_graph, create_graph, [_target(t) for t in inputs])
+    del roots
     prev = STATE.enabled
     STATE.enabled = create_graph
     try:
-        for t, g in zip(inputs, grads):
+        for i, t in enumerate(inputs):
+            g = grads[i]
+            grads[i] = None  # so that _store_grad may steal g's memory (see its reference count)
             if g is not None:
                 _store_grad(t, g, create_graph)
     finally:
@@ -94,32 +124,33 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     Example::
 
         x = ember.tensor(3.0, requires_grad=True)
-        (dy,) = ember.autograd.grad(x ** 3, x, create_graph=True)   # 27
-        (d2y,) = ember.autograd.grad(dy, x)                          # 18
+        (dy,) = ember.autograd.grad(x * x * x, x, create_graph=True)   # 27
+        (d2y,) = ember.autograd.grad(dy, x)                            # 18
     """
-    from ember._tensor import Tensor
-    single = isinstance(inputs, Tensor)
-    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
-    inputs = (inputs,) if single else tuple(inputs)
-    if isinstance(grad_outputs, Tensor):
-        grad_outputs = (grad_outputs,)
+    if is_grads_batched:
+        raise NotImplementedError("ember.autograd.grad: is_grads_batched=True needs vmap, which "
+                                  "ember does not have")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         f"but got: allow_unused={allow_unused}.")
+    outputs = _tensors(outputs)
+    inputs = _tensors(inputs)
+    grad_outputs = _tensors(grad_outputs)
     if allow_unused is None:
         allow_unused = materialize_grads
     retain_graph = create_graph if retain_graph is None else retain_graph
     roots = _roots(outputs, grad_outputs)
     grads = _run(roots, retain_graph, create_graph, [_target(t) for t in inputs])
     result = []
-    for t, g in zip(inputs, grads):
+    for i, (t, g) in enumerate(zip(inputs, grads)):
         if g is None:
             if materialize_grads:
                 from ember._ops.creation import zeros_like
                 g = zeros_like(t)
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used "
-                                   "in the graph. Set allow_unused=True if this is the desired "
-                                   "behavior.")
-        elif not create_graph:
-            g = g.detach()
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
         result.append(g)
     return tuple(result)
 
@@ -133,11 +164,11 @@ def _run(roots, retain_graph, create_graph, targets=None):
         STATE.enabled = prev
 
 
-def _execute(roots, retain_graph, create_graph, targets):
-    from ember._ops.reduce import sum_to
-    # 1. count, for every node reachable from the roots, how many edges lead into it
+def _dependencies(roots, with_parents):
+    """For every node reachable from the roots, how many edges lead into it (and, for
+    ``autograd.grad``, which nodes lead to it)."""
     deps = {}
-    parents = {} if targets is not None else None
+    parents = {} if with_parents else None
     stack = []
     for node, _, _ in roots:
         if node not in deps:
@@ -155,52 +186,76 @@ def _execute(roots, retain_graph, create_graph, targets):
                     stack.append(child)
                 if parents is not None:
                     parents.setdefault(child, []).append(node)
+    return deps, parents
 
-    # 2. with targets (autograd.grad), run only the nodes that lead to one
-    captured = None
-    needed = None
+
+def _needed(targets, deps, parents):
+    """The nodes that must run to reach the targets: their proper ancestors. A target's own node
+    runs only when another target lies below it (PyTorch leaves the rest of the graph untouched)."""
+    where = {}
+    for k, (node, oi) in enumerate(targets):
+        where.setdefault(node, []).append((oi, k))
+    needed = set()
+    stack = [n for n in where if n in deps]
+    while stack:
+        for p in parents.get(stack.pop(), ()):
+            if p not in needed:
+                needed.add(p)
+                stack.append(p)
+    return where, needed
+
+
+def _execute(roots, retain_graph, create_graph, targets):
+    from ember._ops.reduce import sum_to
+    deps, parents = _dependencies(roots, targets is not None)
+    captured = where = needed = None
     if targets is not None:
         captured = [None] * len(targets)
-        where = {}
-        for k, (node, oi) in enumerate(targets):
-            where.setdefault(node, []).append((oi, k))
-        needed = set()
-        stack = [n for n in where if n in deps]
-        needed.update(stack)
-        while stack:
-            for p in parents.get(stack.pop(), ()):
-                if p not in needed:
-                    needed.add(p)
-                    stack.append(p)
+        where, needed = _needed(targets, deps, parents)
 
-    # 3. run each node once all the gradients flowing into it have arrived
-    buffers = {}
+    buffers = {}  # node -> [gradient of each of its outputs], filled as gradients arrive
     for node, oi, g in roots:
         buf = buffers.get(node)
         if buf is None:
             buffers[node] = buf = [None] * node._n_out
         buf[oi] = g if buf[oi] is None else buf[oi] + g
     ready = [n for n in buffers if deps[n] == 0]
+    buf = roots = None
     anomaly = STATE.anomaly
+    outs = None
     while ready:
         node = ready.pop()
         grads = buffers.pop(node, None) or [None] * node._n_out
+        if targets is not None and node not in needed and node not in where:
+            continue
         if node._tensor_hooks is not None or node._retained is not None:
             _tensor_hooks(node, grads)
-        if targets is not None:
-            for oi, k in where.get(node, ()):
-                captured[k] = grads[oi]
-            if node not in needed or type(node) is AccumulateGrad:
-                continue
         if type(node) is AccumulateGrad:
-            if grads[0] is not None:
-                _accumulate(node.variable, grads[0], create_graph)
+            g = grads[0]
+            grads[0] = None  # NOTE: drop every reference but ours, so _store_grad can steal g
+            if g is None:
+                continue
+            leaf = node.variable
+            if leaf._hooks is not None:
+                g = _leaf_hooks(leaf, g)
+            if node._pre_hooks is not None:
+                g = _pre_hooks(node, [g])[0]
+            if targets is None:
+                _store_grad(leaf, g, create_graph)
+            else:
+                for oi, k in where[node]:
+                    captured[k] = g
+            g = None
             continue
+        if targets is not None:
+            w = where.get(node)
+            if w is not None:
+                for oi, k in w:
+                    captured[k] = grads[oi]
+                if node not in needed:
+                    continue
         if node._pre_hooks is not None:
-            for hook in tuple(node._pre_hooks.values()):
-                r = hook(tuple(grads))
-                if r is not None:
-                    grads = list(r)
+            grads = _pre_hooks(node, grads)
         nxt = node._next
         if any(g is not None for g in grads):
             outs = node.backward(*grads) if anomaly is False else _checked(node, grads)
@@ -216,6 +271,7 @@ def _execute(roots, retain_graph, create_graph, targets):
                 r = hook(outs, tuple(grads))
                 if r is not None:
                     outs = tuple(r)
+            r = None
         if not retain_graph:
             node._free()
         for e, g in zip(nxt, outs):
@@ -223,10 +279,9 @@ def _execute(roots, retain_graph, create_graph, targets):
                 continue
             child = e[0]
             if g is not None:
-                d = g._data
-                if d.shape != e[2]:
-                    g = sum_to(g, e[2])
-                if d.dtype != e[3]:
+                if g._data.shape != e[2]:
+                    g = _unbroadcast(g, e, node, outs, sum_to)
+                if g._data.dtype != e[3]:
                     g = g.to(e[3])
                 buf = buffers.get(child)
                 if buf is None:
@@ -237,10 +292,25 @@ def _execute(roots, retain_graph, create_graph, targets):
             deps[child] = n
             if n == 0:
                 ready.append(child)
+        # NOTE: these locals would still hold the last gradients when the next node (often a
+        # leaf's AccumulateGrad) runs, and make _store_grad's reference count copy needlessly
+        outs = g = buf = None
     return captured
 
 
+def _unbroadcast(g, e, node, outs, sum_to):
+    """Sum a gradient back to its input's shape, or raise PyTorch's error when it cannot be."""
+    gs, shape = g._data.shape, e[2]
+    lead = len(gs) - len(shape)
+    if lead < 0 or any(s != 1 and s != gs[i + lead] for i, s in enumerate(shape)):
+        i = next(k for k, o in enumerate(outs) if o is g)
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                           f"{list(gs)} but expected shape compatible with {list(shape)}")
+    return sum_to(g, shape)
+
+
 def _tensor_hooks(node, grads):
+    """Hooks registered on the node's output tensors, then ``retain_grad`` (always last)."""
     if node._tensor_hooks is not None:
         for oi, hooks in node._tensor_hooks.items():
             if grads[oi] is not None:
@@ -256,13 +326,20 @@ def _tensor_hooks(node, grads):
                 t.grad = g.detach().clone() if t.grad is None else t.grad + g.detach()
 
 
-def _accumulate(leaf, g, create_graph):
-    if leaf._hooks is not None:
-        for hook in tuple(leaf._hooks.values()):
-            r = hook(g)
-            if r is not None:
-                g = r
-    _store_grad(leaf, g, create_graph)
+def _leaf_hooks(leaf, g):
+    for hook in tuple(leaf._hooks.values()):
+        r = hook(g)
+        if r is not None:
+            g = r
+    return g
+
+
+def _pre_hooks(node, grads):
+    for hook in tuple(node._pre_hooks.values()):
+        r = hook(tuple(grads))
+        if r is not None:
+            grads = list(r)
+    return grads
 
 
 def _store_grad(t, g, create_graph):
@@ -270,18 +347,20 @@ def _store_grad(t, g, create_graph):
     nothing else can see it (PyTorch's use_count test), a copy otherwise."""
     old = t.grad
     if create_graph:
-        t.grad = g if old is None else old + g
+        # recorded: a new tensor (a differentiable clone, as PyTorch's) that aliases nothing
+        t.grad = g.clone() if old is None else old + g
         return
     if old is None:
-        arr = g._data
-        # NOTE: the counts are: the caller's and this frame's references to g, and getrefcount's own
-        # argument; any other holder (the user, a second input slot of the same node) forces a copy.
-        if (_getrefcount(arr) == 2 and _getrefcount(g) <= 4 and arr.base is None
-                and arr.flags.c_contiguous and arr.flags.writeable and g.grad_fn is None):
+        # NOTE: exactly three references to g (the caller's local, this parameter and getrefcount's
+        # argument) and two to its array (g._data and the argument) mean nobody else can see the
+        # memory: no user variable, hook, other buffer slot or view. Anything more forces a copy.
+        if (_getrefcount(g) <= 3 and _getrefcount(g._data) <= 2 and g._data.base is None
+                and g.grad_fn is None and g._data.flags.c_contiguous and g._data.flags.writeable):
             t.grad = g
         else:
             t.grad = g.detach().clone()
-    elif old.grad_fn is None and old._data.shape == g._data.shape:
+    elif (old.grad_fn is None and old._data.shape == g._data.shape
+          and old._data.flags.writeable):
         old._data += g._data
         old._vc[0] += 1
     else:
@@ -300,7 +379,8 @@ def _checked(node, grads):
         raise
     outs_t = outs if type(outs) is tuple else (outs,)
     for i, g in enumerate(outs_t):
-        if g is not None and STATE.anomaly_nan and bool(np.isnan(g._data).any()):
+        if (g is not None and STATE.anomaly_nan and g._data.dtype.kind in "fc"
+                and bool(np.isnan(g._data).any())):
             if node._trace:
                 warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "
                               f"caused the error:\n{node._trace}")

@@ -1,16 +1,18 @@
 """Whether operations record the graph: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
-``inference_mode``. Each works as a context manager and as a decorator."""
-import copy
+``inference_mode``. Each works as a context manager and as a decorator (``@no_grad`` and
+``@no_grad()`` both work, as in PyTorch)."""
 import functools
+import inspect
 
 
 class _State:
-    __slots__ = ("enabled", "anomaly", "anomaly_nan")
+    __slots__ = ("enabled", "anomaly", "anomaly_nan", "inference")
 
     def __init__(self):
         self.enabled = True
         self.anomaly = False
         self.anomaly_nan = True
+        self.inference = False
 
 
 # NOTE: one global flag, read by every op; PyTorch keeps it per thread, but ember's hot path reads an
@@ -19,86 +21,181 @@ STATE = _State()
 
 
 def is_grad_enabled():
+    """True when operations record the graph for autograd."""
     return STATE.enabled
 
 
-class _Mode:
-    """Base for the grad-mode switches: ``with`` support and use as ``@decorator`` or ``@decorator()``."""
+def is_inference_mode_enabled():
+    """True inside ``inference_mode()``."""
+    return STATE.inference
 
-    _target = True
 
-    def __enter__(self):
-        self._prev = STATE.enabled
-        STATE.enabled = self._target
+def _wrap_generator(make_ctx, fn):
+    """Run each step of the generator ``fn`` inside a fresh context (PyTorch's ``_wrap_generator``):
+    the mode must hold while the generator's body runs, not while the caller consumes it."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        try:
+            with make_ctx():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with make_ctx():
+                        gen.close()
+                    raise
+                except BaseException as e:
+                    with make_ctx():
+                        response = gen.throw(e)
+                else:
+                    with make_ctx():
+                        response = gen.send(request)
+        except StopIteration as e:
+            return e.value
+    return wrapper
 
-    def __exit__(self, *exc):
-        STATE.enabled = self._prev
-        return False
+
+class _DecoratorContextManager:
+    """Base for the mode switches: ``with`` support and use as a decorator. Each call of a decorated
+    function enters a fresh :meth:`clone`, so recursion and nesting restore the right mode."""
 
     def __call__(self, fn):
+        if inspect.isclass(fn):
+            raise RuntimeError("Cannot decorate classes; it is ambiguous whether or not only the "
+                               "constructor or all methods should have the context manager applied")
+        make_ctx = self.clone
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(make_ctx, fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with copy.copy(self):  # a fresh copy per call, so recursion restores the right mode
+            with make_ctx():
                 return fn(*args, **kwargs)
         return wrapper
 
+    def clone(self):
+        return self.__class__()
 
-class no_grad(_Mode):
+
+class _NoParamDecoratorContextManager(_DecoratorContextManager):
+    """Allows the bare ``@no_grad`` form, without parentheses."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecoratorContextManager):
     """Turn graph recording off: results of operations do not require grad.
 
     Example::
 
         with ember.no_grad():
             y = model(x)      # y.requires_grad is False
+
+        @ember.no_grad()
+        def evaluate(x): ...
     """
 
-    _target = False
+    def __enter__(self):
+        self.prev = STATE.enabled
+        STATE.enabled = False
 
-    def __new__(cls, fn=None):
-        self = super().__new__(cls)
-        return self(fn) if callable(fn) else self  # bare ``@no_grad`` without parentheses
-
-    def __init__(self, fn=None):
-        pass
-
-
-class enable_grad(no_grad):
-    """Turn graph recording back on inside a ``no_grad`` block."""
-
-    _target = True
+    def __exit__(self, *exc):
+        STATE.enabled = self.prev
+        return False
 
 
-class inference_mode(no_grad):
-    """Like ``no_grad`` (ember keeps no extra bookkeeping for inference tensors).
-    ``inference_mode(False)`` leaves recording as it is."""
+class enable_grad(_NoParamDecoratorContextManager):
+    """Turn graph recording back on inside a ``no_grad`` block.
 
-    def __init__(self, mode=True):
-        self._target = False if (callable(mode) or mode) else STATE.enabled
+    Example::
+
+        with ember.no_grad():
+            with ember.enable_grad():
+                y = x * 2     # recorded
+    """
 
     def __enter__(self):
-        self._prev = STATE.enabled
-        if self._target is False:
-            STATE.enabled = False
+        self.prev = STATE.enabled
+        STATE.enabled = True
+
+    def __exit__(self, *exc):
+        STATE.enabled = self.prev
+        return False
 
 
-class set_grad_enabled(_Mode):
-    """``set_grad_enabled(mode)``: switch recording on or off. Acts at once, like PyTorch's, so it
-    also works as a plain function call; as a context manager it restores the previous mode."""
+class set_grad_enabled(_DecoratorContextManager):
+    """Switch recording on (``mode=True``) or off. Acts at once, like PyTorch's, so it also works
+    as a plain call (``ember.set_grad_enabled(False)``); as a context manager it restores the
+    previous mode on exit.
+
+    Args:
+        mode (bool): whether to record operations.
+
+    Example::
+
+        with ember.set_grad_enabled(is_train):
+            y = model(x)
+    """
 
     def __init__(self, mode):
-        self._target = bool(mode)
-        self._prev = STATE.enabled
-        STATE.enabled = self._target
-
-    def __enter__(self):
-        pass
+        self.prev = STATE.enabled
+        self.mode = bool(mode)
+        STATE.enabled = self.mode
 
     def __call__(self, fn):
-        STATE.enabled = self._prev  # as a decorator, undo the switch that __init__ made
-        mode = self._target
+        STATE.enabled = self.prev  # as a decorator, undo the switch that __init__ made
+        return super().__call__(fn)
 
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-        return wrapper
+    def __enter__(self):
+        STATE.enabled = self.mode
+
+    def __exit__(self, *exc):
+        STATE.enabled = self.prev
+        return False
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+    def __repr__(self):
+        return f"ember.autograd.grad_mode.set_grad_enabled(mode={self.mode})"
+
+
+class inference_mode(_DecoratorContextManager):
+    """Like ``no_grad`` for ember (which keeps no extra per-tensor bookkeeping that inference mode
+    could skip); ``is_inference_mode_enabled()`` reports it. ``inference_mode(False)`` turns
+    recording back on, as PyTorch's does.
+
+    Args:
+        mode (bool or function): whether to enable inference mode, or a function to decorate.
+
+    Example::
+
+        @ember.inference_mode
+        def predict(x): ...
+    """
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # bare ``@inference_mode``
+
+    def __init__(self, mode=True):
+        self.mode = mode
+
+    def __enter__(self):
+        self.prev = (STATE.enabled, STATE.inference)
+        # NOTE: as PyTorch's InferenceMode guard: inference_mode(False) turns recording *on*
+        STATE.enabled = not self.mode
+        STATE.inference = bool(self.mode)
+
+    def __exit__(self, *exc):
+        STATE.enabled, STATE.inference = self.prev
+        return False
+
+    def clone(self):
+        return self.__class__(self.mode)

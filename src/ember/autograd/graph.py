@@ -5,6 +5,7 @@ A node is made by an operation whose inputs require grad. It keeps one edge per 
 engine walks the edges and uses the shape and dtype to sum a gradient back to its input's shape and
 type, the one place where broadcasting is undone. The node object is also the ``ctx`` of its op.
 """
+import os
 import traceback
 import weakref
 
@@ -90,7 +91,7 @@ class Node:
             raise RuntimeError(_FREED)
         for t, v in zip(saved, self._versions):
             if v is not None and t._vc[0] != v:
-                _raise_modified(self, t, v)
+                _raise_modified(self, t, v, t._vc[0])
         return saved
 
     def saved_output(self):
@@ -102,10 +103,7 @@ class Node:
             raise RuntimeError(_FREED)
         arr, vc, version = out
         if vc[0] != version:
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: it is the output of {self.name()}, which is at version {vc[0]}; expected "
-                f"version {version} instead. Hint: clone() the output before modifying it in place.")
+            _raise_modified(self, _tensor_cls.for_backward(arr, None), version, vc[0], output=True)
         return _tensor_cls.for_backward(arr, self)
 
     def _free(self):
@@ -140,14 +138,22 @@ class Node:
     def backward(self, *grads):
         raise NotImplementedError(f"{self.name()} has no backward")
 
+    def __call__(self, *grads):
+        """``grad_fn(grad)`` runs this node's backward formula directly, as in PyTorch."""
+        return self.backward(*grads)
 
-def _raise_modified(node, t, v):
+
+def _raise_modified(node, t, expected, now, output=False):
     from ember._tensor_str import type_name
+    what = f"[{type_name(t)} {list(t.shape)}]"
+    if output:
+        what += f", which is output 0 of {node.name()},"
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{type_name(t)} {list(t.shape)}] is at version {t._vc[0]}; expected version {v} "
-        f"instead (needed by {node.name()}). Hint: clone() the tensor before modifying it in place, "
-        "or do the in-place operation after backward.")
+        f"operation: {what} is at version {now}; expected version {expected} instead. Hint: "
+        f"the tensor was saved by {node.name()}; clone() it before modifying it in place, or do the "
+        "in-place operation after backward (ember.autograd.set_detect_anomaly(True) shows where "
+        "that node was made).")
 
 
 class AccumulateGrad(Node):
@@ -184,8 +190,19 @@ def connect(node, inputs):
     """Give ``node`` its edges to ``inputs`` (a tuple of Tensors; None for an argument that is not one)."""
     node._next = tuple(None if t is None else edge(t) for t in inputs)
     if STATE.anomaly:
-        node._trace = "".join(traceback.format_stack()[:-3])
+        node._trace = forward_trace()
     return node
+
+
+_EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def forward_trace():
+    """The caller's stack as text, without ember's own frames at the end (anomaly mode)."""
+    frames = traceback.extract_stack()[:-1]
+    while frames and os.path.abspath(frames[-1].filename).startswith(_EMBER_DIR):
+        frames.pop()
+    return "".join(traceback.format_list(frames))
 
 
 _tensor_cls = None  # set by ember._tensor (the Tensor class), which imports this module
