@@ -161,17 +161,13 @@ class ProdBackward0(Node):
         (x,) = self.saved_tensors
         shape, axes, keepdim = self.shape, self.axes, self.keepdim
         ge = expand_back(g, shape, axes, keepdim)
-        out = expand_back(self.saved_output(), shape, axes, keepdim)
-        zero = x._data == 0
-        if not zero.any():
-            return ge * out / x
-        # NOTE: with zeros, out / x is 0/0. The product of the others is 0 wherever a lane has two
-        # zeros, and at a lane's only zero it is the product of the rest of the lane.
-        nz = zero.sum(axis=axes, keepdims=True)
-        at = zero & (nz == 1)
-        others = _prod(x * wrap(~at) + wrap(at), axes, True, None)
-        safe = x * wrap(~zero) + wrap(zero)
-        return ge * (out / safe * wrap(nz == 0) + others * wrap(at))
+        if not (x._data == 0).any():
+            return ge * expand_back(self.saved_output(), shape, axes, keepdim) / x
+        # NOTE: with zeros, out / x is 0/0: use the product of the other elements instead
+        from ember._ops.scan import prod_others
+        if axes is None:
+            return ge * prod_others(x.reshape(-1), 0).reshape(shape)
+        return ge * prod_others(x, axes[0])
 
 
 class ProdBackward1(ProdBackward0):
@@ -282,7 +278,7 @@ def max(input, dim=None, keepdim=False, *, other=None, out=None):
         v, i = ember.max(ember.tensor([[1., 5.], [7., 2.]]), dim=1)   # [5., 7.], [1, 0]
     """
     if other is not None or isinstance(dim, Tensor):
-        from ember._ops.elementwise import maximum
+        from ember._ops.compare import maximum
         return maximum(input, dim if other is None else other)
     return _extreme(input, dim, keepdim, "max")
 
@@ -290,7 +286,7 @@ def max(input, dim=None, keepdim=False, *, other=None, out=None):
 def min(input, dim=None, keepdim=False, *, other=None, out=None):
     """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, :func:`minimum`."""
     if other is not None or isinstance(dim, Tensor):
-        from ember._ops.elementwise import minimum
+        from ember._ops.compare import minimum
         return minimum(input, dim if other is None else other)
     return _extreme(input, dim, keepdim, "min")
 
