@@ -12,6 +12,8 @@ def as_tensor_operand(x, like=None):
     """Turn a non-scalar operand (list, ndarray) into a Tensor."""
     if isinstance(x, Tensor):
         return x
+    if x is None or isinstance(x, (str, bytes)):  # ``t + None`` is a TypeError in PyTorch
+        raise TypeError(f"unsupported operand type for a Tensor operation: '{type(x).__name__}'")
     from ember._ops.creation import tensor
     t = tensor(x)
     if like is not None and like.is_cuda and not t.is_cuda:

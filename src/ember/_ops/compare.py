@@ -8,7 +8,7 @@ Their masks are computed once from arrays and enter formulas as constants (``wra
 import numpy as np
 
 from ember._ops._util import binary_operands
-from ember._ops.elementwise import _out
+from ember._ops.elementwise import _out, shape_error
 from ember._tensor import Tensor, methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
@@ -25,10 +25,17 @@ _TITLE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "
 
 
 # ---- comparisons ---------------------------------------------------------------------------------
+def _apply(ufunc, ad, bd):
+    try:
+        return np.asarray(ufunc(ad, bd))
+    except ValueError:
+        raise shape_error(ad, bd) from None
+
+
 def _comparison(ufunc, name, symbol):
     def op(input, other, *, out=None):
         _, _, ad, bd = binary_operands(input, other)
-        return _out(wrap(np.asarray(ufunc(ad, bd))), out)
+        return _out(wrap(_apply(ufunc, ad, bd)), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"``input {symbol} other`` elementwise, with broadcasting: a bool tensor."
     return op
@@ -107,7 +114,7 @@ isreal = _test(lambda a: a.imag == 0 if a.dtype.kind == "c" else np.ones(a.shape
 def _logical(ufunc, name):
     def op(input, other, *, out=None):
         _, _, ad, bd = binary_operands(input, other)
-        return _out(wrap(np.asarray(ufunc(ad, bd))), out)
+        return _out(wrap(_apply(ufunc, ad, bd)), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise {name.split('_')[1]} of the truth values (nonzero is True)."
     return op
@@ -133,7 +140,7 @@ def _bitwise(ufunc, name):
             d = bd.dtype
         if d.kind not in "biu":
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{_TITLE[d.name]}'")
-        return _out(wrap(np.asarray(ufunc(ad, bd))), out)
+        return _out(wrap(_apply(ufunc, ad, bd)), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise {name.split('_')[1]} of the bits of integer or bool tensors."
     return op
@@ -206,7 +213,7 @@ def _selector(ufunc, node_cls, name, doc):
             raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
                             f"{type(other).__name__}")
         ta, tb, ad, bd = binary_operands(input, other)
-        r = ufunc(ad, bd)
+        r = _apply(ufunc, ad, bd)
         if STATE.enabled and (ta._rg or tb._rg):
             node = node_cls()
             node.save_for_backward(ta, tb)
@@ -304,10 +311,10 @@ def _clamp(input, lo, hi, scalar_node, tensor_node):
     r = input._data
     if lo is not None:
         _, _, r, lo_d = binary_operands(input, lo) if not tensors else binary_operands(wrap(r), lo)
-        r = np.maximum(r, lo_d)
+        r = _apply(np.maximum, r, lo_d)
     if hi is not None:
         _, _, r, hi_d = binary_operands(wrap(r), hi)
-        r = np.minimum(r, hi_d)
+        r = _apply(np.minimum, r, hi_d)
     rg = STATE.enabled and (input._rg or tensors and (lo is not None and lo._rg
                                                         or hi is not None and hi._rg))
     if not rg:
@@ -362,7 +369,14 @@ def where(condition, input=None, other=None, *, out=None):
         from ember._ops.creation import tensor
         input = tensor(input)
     ta, tb, ad, bd = binary_operands(input, other)
-    r = np.where(c, ad, bd)
+    try:
+        r = np.where(c, ad, bd)
+    except ValueError:
+        try:
+            s = np.broadcast_shapes(np.shape(ad), np.shape(bd))
+        except ValueError:
+            raise shape_error(ad, bd) from None
+        raise shape_error(c, s) from None
     if r.dtype != (ad if ta is not None else bd).dtype:  # a Python scalar must not upcast
         r = r.astype((ad if ta is not None else bd).dtype)
     if STATE.enabled and (ta is not None and ta._rg or tb is not None and tb._rg):

@@ -50,6 +50,29 @@ def _float_data(t):
     return d
 
 
+def shape_error(a, b):
+    """PyTorch's RuntimeError for operands (arrays, numbers or shape tuples) that do not broadcast
+    (NumPy raises ValueError)."""
+    sa = a if type(a) is tuple else np.shape(a)
+    sb = b if type(b) is tuple else np.shape(b)
+    n = builtins.max(len(sa), len(sb))
+    sa, sb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
+    for i in range(n - 1, -1, -1):
+        if sa[i] != sb[i] and sa[i] != 1 and sb[i] != 1:
+            return RuntimeError(f"The size of tensor a ({sa[i]}) must match the size of tensor b "
+                                f"({sb[i]}) at non-singleton dimension {i}")
+    return RuntimeError(f"operands of shapes {list(sa)} and {list(sb)} do not broadcast")
+
+
+def _is_bool(x):
+    return x.__class__ is bool or isinstance(x, Tensor) and x._data.dtype == np.bool_
+
+
+def _no_bool_kernel(dt, kernel):
+    if dt == np.bool_:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
 def _check_int_zero(bd):
     """PyTorch raises on integer division by zero (NumPy would warn and give 0)."""
     if not np.all(bd):
@@ -70,7 +93,10 @@ def add(input, other, *, alpha=1, out=None):
         ember.add(ember.ones(2, 3), ember.ones(3), alpha=2)   # all 3.
     """
     ta, tb, ad, bd = binary_operands(input, other)
-    r = ad + bd if alpha == 1 else ad + bd * alpha
+    try:
+        r = ad + bd if alpha == 1 else ad + bd * alpha
+    except ValueError:
+        raise shape_error(ad, bd) from None
     if STATE.enabled and (ta is not None and ta._rg or tb is not None and tb._rg):
         node = AddBackward0()
         node.alpha = alpha
@@ -83,18 +109,26 @@ class SubBackward0(Node):
         return g, (-g if self.alpha == 1 else g * -self.alpha)
 
 
-def _no_bool_sub(ad):
-    if ad.dtype == np.bool_:
+def _no_bool_sub(input, other):
+    """PyTorch refuses subtraction with any bool operand (a Python bool included)."""
+    a, b = _is_bool(input), _is_bool(other)
+    if a and b:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if a or b:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``."""
+    _no_bool_sub(input, other)
     ta, tb, ad, bd = binary_operands(input, other)
-    if ad.dtype == np.bool_:
-        _no_bool_sub(ad)
-    r = ad - bd if alpha == 1 else ad - bd * alpha
+    try:
+        r = ad - bd if alpha == 1 else ad - bd * alpha
+    except ValueError:
+        raise shape_error(ad, bd) from None
     if STATE.enabled and (ta is not None and ta._rg or tb is not None and tb._rg):
         node = SubBackward0()
         node.alpha = alpha
@@ -114,10 +148,12 @@ class RsubBackward1(Node):
 
 def rsub(input, other, *, alpha=1):
     """``other - alpha * input`` (what ``2 - x`` calls)."""
+    _no_bool_sub(other, input)
     ta, tb, ad, bd = binary_operands(input, other)
-    if getattr(ad, "dtype", None) == np.bool_ or getattr(bd, "dtype", None) == np.bool_:
-        _no_bool_sub(ad if isinstance(ad, np.ndarray) else bd)
-    r = bd - ad if alpha == 1 else bd - ad * alpha
+    try:
+        r = bd - ad if alpha == 1 else bd - ad * alpha
+    except ValueError:
+        raise shape_error(ad, bd) from None
     if _rg(ta, tb):
         if tb is None:
             node = RsubBackward1()
@@ -138,7 +174,10 @@ class MulBackward0(Node):
 def mul(input, other, *, out=None):
     """``input * other``."""
     ta, tb, ad, bd = binary_operands(input, other)
-    r = ad * bd
+    try:
+        r = ad * bd
+    except ValueError:
+        raise shape_error(ad, bd) from None
     a_rg = ta is not None and ta._rg
     b_rg = tb is not None and tb._rg
     if STATE.enabled and (a_rg or b_rg):
@@ -169,8 +208,11 @@ def div(input, other, *, rounding_mode=None, out=None):
         ft = get_default_dtype().np
         ad = ad.astype(ft) if ta is not None else ad
         bd = bd.astype(ft) if tb is not None else bd
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = ad / bd
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = ad / bd
+    except ValueError:
+        raise shape_error(ad, bd) from None
     if STATE.enabled and (ta is not None and ta._rg or tb is not None and tb._rg):
         node = DivBackward0()
         node.save_for_backward(ad if ta is None else ta, bd if tb is None else tb)
@@ -228,14 +270,18 @@ def _rounded_div(input, other, mode, out):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                            f"found '{mode}'")
     ta, tb, ad, bd = binary_operands(input, other)
-    kind = (ad if ta is not None else bd).dtype.kind
-    if kind in _INT:
-        _check_int_zero(bd)
-        r = np.floor_divide(ad, bd) if mode == "floor" else _int_trunc_div(ad, bd)
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # NumPy's floor_divide is Python's (and PyTorch's) floor division, exact at .5 edges
-            r = np.floor_divide(ad, bd) if mode == "floor" else np.trunc(ad / bd)
+    dt = (ad if ta is not None else bd).dtype
+    _no_bool_kernel(dt, "div_floor_cpu" if mode == "floor" else "div_trunc_cpu")
+    try:
+        if dt.kind in _INT:
+            _check_int_zero(bd)
+            r = np.floor_divide(ad, bd) if mode == "floor" else _int_trunc_div(ad, bd)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # NumPy's floor_divide is Python's (and PyTorch's) floor division, exact at .5 edges
+                r = np.floor_divide(ad, bd) if mode == "floor" else np.trunc(ad / bd)
+    except ValueError:
+        raise shape_error(ad, bd) from None
     r = np.asarray(r)
     if _rg(ta, tb):
         return _out(track(r, DivBackward2(), (ta, tb)), out)
@@ -245,10 +291,15 @@ def _rounded_div(input, other, mode, out):
 def floor_divide(input, other, *, out=None):
     """``input // other``: division rounded down (Python's ``//``); not differentiable."""
     ta, tb, ad, bd = binary_operands(input, other)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if (ad if ta is not None else bd).dtype.kind in _INT:
-            _check_int_zero(bd)
-        r = np.asarray(np.floor_divide(ad, bd))
+    dt = (ad if ta is not None else bd).dtype
+    _no_bool_kernel(dt, "div_floor_cpu")
+    if dt.kind in _INT:
+        _check_int_zero(bd)
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.asarray(np.floor_divide(ad, bd))
+    except ValueError:
+        raise shape_error(ad, bd) from None
     if _rg(ta, tb):
         return _out(_not_differentiable(r, "floor_divide", ta, tb), out)
     return _out(wrap(r), out)
@@ -292,10 +343,15 @@ def fmod(input, other, *, out=None):
 
 def _mod(input, other, out, ufunc, mode, scalar_node, tensor_node, name):
     ta, tb, ad, bd = binary_operands(input, other)
-    if (ad if ta is not None else bd).dtype.kind in _INT:
+    dt = (ad if ta is not None else bd).dtype
+    _no_bool_kernel(dt, name + "_cpu")
+    if dt.kind in _INT:
         _check_int_zero(bd)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.asarray(ufunc(ad, bd))
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.asarray(ufunc(ad, bd))
+    except ValueError:
+        raise shape_error(ad, bd) from None
     if not _rg(ta, tb):
         return _out(wrap(r), out)
     if ta is None:  # ``2 % x``: PyTorch has no derivative for a scalar dividend
@@ -367,14 +423,25 @@ def pow(input, exponent, *, out=None):
         ember.pow(ember.tensor([1., 2., 3.]), 2)   # tensor([1., 4., 9.])
     """
     ta, tb, ad, bd = binary_operands(input, exponent)
+    if ta is not None and tb is not None:
+        _no_bool_kernel(ad.dtype, "pow")
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             r = ad ** bd
-    except ValueError:  # integer tensor to a negative integer power
-        if tb is None:
+    except ValueError:  # integer tensor to a negative integer power, or shapes
+        if ta is not None and tb is not None and ad.dtype.kind in _INT:
+            try:
+                r = _int_pow(ad, bd)
+            except ValueError:
+                raise shape_error(ad, bd) from None
+        elif tb is None:
             raise RuntimeError("Integers to negative integer powers are not allowed.") from None
-        r = _int_pow(ad, bd)
+        else:
+            raise shape_error(ad, bd) from None
     r = np.asarray(r)
+    dt = (ad if ta is not None else bd).dtype
+    if r.dtype != dt:  # NumPy's bool ** bool is int8; PyTorch keeps the promoted dtype
+        r = r.astype(dt)
     if not _rg(ta, tb):
         return _out(wrap(r), out)
     if tb is None:
@@ -421,7 +488,10 @@ def atan2(input, other, *, out=None):
     if ad.dtype.kind in _INT:
         from ember._dtype import get_default_dtype
         ad, bd = ad.astype(get_default_dtype().np), bd.astype(get_default_dtype().np)
-    r = np.arctan2(ad, bd)
+    try:
+        r = np.arctan2(ad, bd)
+    except ValueError:
+        raise shape_error(ad, bd) from None
     if _rg(ta, tb):
         node = Atan2Backward0()
         node.save_for_backward(ta, tb)
@@ -458,7 +528,10 @@ def lerp(input, end, weight, *, out=None):
     w = weight._data if wt is not None else weight
     # NOTE: PyTorch's formula, exact at both ends: from the nearer endpoint
     small = np.abs(w) < 0.5
-    r = np.where(small, a + w * (b - a), b - (b - a) * (1 - w)).astype(a.dtype, copy=False)
+    try:
+        r = np.where(small, a + w * (b - a), b - (b - a) * (1 - w)).astype(a.dtype, copy=False)
+    except ValueError:
+        raise shape_error(a, b if np.ndim(w) == 0 else np.broadcast_to(w, b.shape)) from None
     if STATE.enabled and (input._rg or end._rg or wt is not None and wt._rg):
         if wt is None:
             node = LerpBackward0()
