@@ -1,5 +1,6 @@
 """Hook plumbing for Module: removable handles, hooks bound to a module, and the identity nodes that
 let full backward hooks see the gradients w.r.t. a module's inputs and outputs (torch.utils.hooks)."""
+import warnings
 import weakref
 
 from ember._tensor import Tensor, view_of
@@ -82,7 +83,11 @@ class BackwardHookFunctionBackward(Node):
     """Identity over several tensors: the node on which a module's backward hooks are attached."""
 
     def backward(self, *grads):
-        return grads
+        # NOTE: a missing gradient becomes zeros, as torch's autograd.Function materializes them:
+        # the hooks see zeros for a tensor input that needs no grad
+        from ember._ops.creation import zeros
+        return tuple(zeros(shape, dtype=dtype, device=device) if g is None else g
+                     for g, (shape, dtype, device) in zip(grads, self.metas))
 
 
 def attach_hook(node, fn, pre=False):
@@ -100,6 +105,7 @@ def _identity(tensors):
     """Pass ``tensors`` through one identity node; those that need no grad come back unchanged."""
     node = BackwardHookFunctionBackward()
     node._n_out = len(tensors)
+    node.metas = [(t.shape, t.dtype, t.device) for t in tensors]
     connect(node, tensors)
     outs = []
     for i, t in enumerate(tensors):
@@ -182,6 +188,9 @@ class BackwardHook:
             local = self.grad_outputs
             if self.input_tensors_index is None:
                 # no input needs grad: the hooks fire now, with grad_input all None
+                warnings.warn("Full backward hook is firing when gradients are computed with "
+                              "respect to module outputs since no inputs require gradients.",
+                              stacklevel=5)
                 grad_inputs = (None,) * self.n_inputs
                 for hook in self.user_hooks:
                     res = hook(self.module, grad_inputs, self.grad_outputs)
