@@ -190,6 +190,10 @@ class _Corrupt(Exception):
     """A damaged file; carries the reason, turned into one RuntimeError by the loader."""
 
 
+class _Passthrough(Exception):
+    """Carries an error from the user's ``map_location`` out of the unpickler unchanged."""
+
+
 def _load_stream(fh, source, map_location, weights_only, path):
     start = fh.tell()
     head = fh.read(16)
@@ -275,12 +279,17 @@ def _load_zip(fh, source, map_location, weights_only):
             arr = raw.view(dt)
             if not dt.isnative:
                 arr = arr.astype(dt.newbyteorder("="))
-        storages[key] = restore(Storage(arr), location)
+        try:
+            storages[key] = restore(Storage(arr), location)
+        except Exception as e:
+            raise _Passthrough(e) from None
         return storages[key]
 
     try:
         result = RestrictedUnpickler(io.BytesIO(reader.read("data.pkl")), persistent_load,
                                      weights_only, source).load()
+    except _Passthrough as p:
+        raise p.args[0]
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
         raise _Corrupt(f"its data.pkl does not describe a checkpoint: {e}") from e
     if bf16:

@@ -238,6 +238,13 @@ def safe_encode(text, encoding="utf-8"):
     return text.encode(encoding)
 
 
+def safe_bytes(source=b""):
+    """``builtins.bytes``, which pickle uses for ``b''``; never ``bytes(n)`` (n zero bytes)."""
+    if not isinstance(source, (bytes, bytearray, list, tuple)):
+        raise Refused(f"refused bytes({type(source).__name__})")
+    return bytes(source)
+
+
 def _torch_device(type_, index=None):
     try:
         return _device(type_, index)
@@ -251,6 +258,7 @@ ALLOWED = {
     "builtins.set": set,
     "builtins.complex": complex,
     "builtins.bytearray": bytearray,
+    "builtins.bytes": safe_bytes,
     "_codecs.encode": safe_encode,
     "torch._utils._rebuild_tensor": rebuild_tensor_v1,
     "torch._utils._rebuild_tensor_v2": rebuild_tensor_v2,
