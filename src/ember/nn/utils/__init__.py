@@ -1,7 +1,8 @@
 """Utilities for training modules: gradient clipping, flattening parameters into a vector."""
 from ember.nn.utils import clip_grad, convert_parameters  # noqa: F401
-from ember.nn.utils.clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_
+from ember.nn.utils.clip_grad import (clip_grad_norm, clip_grad_norm_, clip_grad_value_,
+                                      clip_grads_with_norm_, get_total_norm)
 from ember.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 
-__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
-           "vector_to_parameters"]
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
+           "get_total_norm", "parameters_to_vector", "vector_to_parameters"]
