@@ -8,7 +8,7 @@ Their masks are computed once from arrays and enter formulas as constants (``wra
 import numpy as np
 
 from ember._ops._util import binary_operands
-from ember._ops.elementwise import _out, shape_error
+from ember._ops._arith import _out, shape_error
 from ember._tensor import Tensor, methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node

@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 
-from ember._ops.elementwise import _INT, _float_data, _out, pow, zero_grad_node
+from ember._ops._arith import _INT, _float_data, _out, zero_grad_node
+from ember._ops.powmod import pow
 from ember._tensor import methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
