@@ -23,14 +23,14 @@ class RemovableHandle:
     _next_id = 0
 
     def __init__(self, hooks_dict):
-        self._ref = weakref.ref(hooks_dict)
+        # NOTE: a strong reference: plain dicts cannot be weakly referenced, and the dict holds
+        # only the hooks (not the tensor or node), so the handle keeps nothing big alive.
+        self._hooks = hooks_dict
         self.id = RemovableHandle._next_id
         RemovableHandle._next_id += 1
 
     def remove(self):
-        d = self._ref()
-        if d is not None:
-            d.pop(self.id, None)
+        self._hooks.pop(self.id, None)
 
     def __enter__(self):
         return self
