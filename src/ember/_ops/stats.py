@@ -68,8 +68,10 @@ def _moments(input, dim, unbiased, keepdim, correction, name):
 def _var_grad(x, g, axes, keepdim, shape, n, c):
     """d var / dx = 2 (x - mean) / (n - c), times the broadcast upstream gradient."""
     ge = expand_back(g, shape, axes, keepdim)
-    scale = 2.0 / (n - c) if n != c else math.inf
-    return ge * (x - mean(x, axes, True)) * scale
+    if n == c:  # no degrees of freedom: the variance is nan or inf, so is its gradient
+        with np.errstate(invalid="ignore"):
+            return ge * (x - mean(x, axes, True)) * math.inf
+    return ge * (x - mean(x, axes, True)) * (2.0 / (n - c))
 
 
 def _std_grad(x, g, out, axes, keepdim, shape, n, c):
