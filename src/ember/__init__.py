@@ -9,7 +9,9 @@ from ember._dtype import (bool_ as bool, complex64, complex128, dtype, float16, 
                           set_default_dtype, uint8)
 from ember._tensor import Size, Tensor
 from ember import autograd
-from ember.autograd import (enable_grad, inference_mode, is_anomaly_check_nan_enabled, is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled, no_grad, set_anomaly_enabled, set_grad_enabled)  # noqa: E501
+from ember.autograd import (enable_grad, inference_mode, is_anomaly_check_nan_enabled,
+                            is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                            set_anomaly_enabled, set_grad_enabled)
 
 # every op family's public functions (``ember.exp``, ``ember.cat``, ``ember.randn`` ...)
 for _family in _ops.FAMILIES:
