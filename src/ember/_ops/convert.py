@@ -1,10 +1,12 @@
 """Copies and conversions: ``clone``, ``contiguous``, ``to`` (dtype and device), ``float()`` & co."""
 from ember import _backend, _dtype
 from ember._tensor import Tensor, methods, track, wrap
+from ember._tensor_str import get_printoptions, set_printoptions  # noqa: F401  (exported)
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
-__all__ = ["clone"]
+# NOTE: the print options live with the printing code; ember exports them from this family
+__all__ = ["clone", "set_printoptions", "get_printoptions"]
 
 
 class CloneBackward0(Node):
@@ -37,7 +39,7 @@ def _convert(input, dtype, device):
     nothing changes."""
     d = input._data
     same_dtype = dtype is None or d.dtype == dtype
-    same_dev = device is None or _backend.device_of(d) == device
+    same_dev = device is None or _same_device(_backend.device_of(d), device)
     if same_dtype and same_dev:
         return input
     r = d if same_dev else _backend.to_device(d, device)
@@ -48,6 +50,13 @@ def _convert(input, dtype, device):
         node.dtype, node.device = d.dtype, _backend.device_of(d)
         return track(r, node, (input,))
     return wrap(r)
+
+
+def _same_device(have, want):
+    # 'cuda' without an index means the current device, which is where CuPy puts new arrays
+    if have.type != want.type:
+        return False
+    return want.index is None or have.index == want.index or want.type == "cpu"
 
 
 def _parse_to(args, kwargs):
@@ -95,6 +104,11 @@ def type_(input, dtype=None, non_blocking=False):
     return to(input, _dtype.as_dtype(dtype))
 
 
+def type_as(input, other):
+    """``input`` converted to ``other``'s dtype."""
+    return _convert(input, other._data.dtype, None)
+
+
 def _caster(dt):
     def cast(self, memory_format=None):
         return _convert(self, dt.np, None)
@@ -104,7 +118,7 @@ def _caster(dt):
 
 
 methods(
-    clone=clone, contiguous=contiguous, to=to, type=type_,
+    clone=clone, contiguous=contiguous, to=to, type=type_, type_as=type_as,
     cpu=lambda self, memory_format=None: _convert(self, None, _backend.CPU),
     cuda=lambda self, device=None, non_blocking=False, memory_format=None: _convert(
         self, None, _backend.as_device(device if isinstance(device, _backend.device) else
