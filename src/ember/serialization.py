@@ -244,11 +244,12 @@ def _describe(e):
 
 def _load_zip(fh, source, map_location, weights_only):
     reader = ZipReader(fh)
+    if reader.has("constants.pkl"):
+        raise RuntimeError(f"ember.load: {source} is a TorchScript archive (torch.jit.save); "
+                           "ember loads what torch.save writes")
     if not reader.has("data.pkl"):
-        if reader.has("constants.pkl"):
-            raise RuntimeError(f"ember.load: {source} is a TorchScript archive (torch.jit.save); "
-                               "ember loads what torch.save writes")
-        raise _Corrupt("the archive has no data.pkl record")
+        raise RuntimeError(f"ember.load: {source} is a zip archive but not a checkpoint: it has "
+                           f"no {reader.prefix}data.pkl record")
     order = reader.read("byteorder") if reader.has("byteorder") else b"little"
     if order not in (b"little", b"big"):
         raise _Corrupt(f"unknown byte order {order!r}")

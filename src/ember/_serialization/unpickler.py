@@ -318,8 +318,8 @@ class RestrictedUnpickler(pickle.Unpickler):
         if not self._weights_only and not module.split(".")[0] == "torch":
             return super().find_class(module, name)
         if not self._weights_only:
-            raise pickle.UnpicklingError(f"{self._source} needs PyTorch's '{full}', which ember "
-                                         "doesn't provide")
+            raise Refused(f"ember.load can't load '{full}' from {self._source}: it needs "
+                          "PyTorch, and ember has no equivalent of it")
         raise Refused(
             f"ember.load refused to load '{full}' from {self._source}: only tensors, containers "
             "and numbers are allowed in checkpoints (weights_only=True), so that loading never "
@@ -330,7 +330,8 @@ class RestrictedUnpickler(pickle.Unpickler):
         if self._pload is None or not isinstance(pid, tuple) or not pid or (
                 pid[0] if isinstance(pid[0], str) else bytes(pid[0]).decode("ascii", "replace")
         ) != "storage":
-            raise Refused(f"unexpected persistent id {pid!r:.80} in {self._source}")
+            raise Refused(f"ember.load refused the persistent id {pid!r:.80} in {self._source}: "
+                          "only torch storages may be referenced")
         return self._pload(pid)
 
 
