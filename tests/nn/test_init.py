@@ -1,4 +1,4 @@
-"""nn.init against torch: gains, fans and errors exactly; random fills statistically (bounds, std)."""
+"""nn.init against torch: gains, fans and errors exactly; random fills statistically."""
 import math
 import warnings
 

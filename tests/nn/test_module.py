@@ -1,4 +1,4 @@
-"""nn.Module and nn.Parameter against torch: registration, traversal, state_dict, hooks, conversions."""
+"""nn.Module and nn.Parameter against torch: registration, traversal, state_dict, hooks, to()."""
 import copy
 import pickle
 
@@ -384,7 +384,8 @@ def test_state_dict_overrides_and_hooks():
     calls = []
     seq.register_state_dict_pre_hook(lambda m, prefix, keep: calls.append(("pre", prefix)))
     seq[0].register_state_dict_post_hook(lambda m, sd, prefix, meta: calls.append(("post", prefix)))
-    seq[0].register_load_state_dict_pre_hook(lambda m, sd, prefix, *a: calls.append(("lpre", prefix)))
+    seq[0].register_load_state_dict_pre_hook(lambda m, sd, prefix, *a:
+                                             calls.append(("lpre", prefix)))
     h = seq.register_load_state_dict_post_hook(lambda m, keys: calls.append(("lpost", keys)))
     seq.load_state_dict(seq.state_dict())
     assert calls[:3] == [("pre", ""), ("post", "0."), ("lpre", "0.")]

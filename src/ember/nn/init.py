@@ -202,7 +202,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
         tensor: the tensor to fill (at least 2-D).
         a (float): negative slope of the leaky_relu after this layer.
         mode (str): ``'fan_in'`` keeps the forward variance, ``'fan_out'`` the backward one.
-        nonlinearity (str): ``'relu'`` or ``'leaky_relu'`` (the default), see :func:`calculate_gain`.
+        nonlinearity (str): ``'relu'`` or ``'leaky_relu'`` (default); see :func:`calculate_gain`.
         generator: a random generator to draw from.
 
     Example::

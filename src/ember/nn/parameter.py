@@ -1,5 +1,5 @@
-"""``Parameter``: a Tensor that a Module registers as one of its parameters; ``Buffer``: a Tensor that a
-Module registers as a buffer when assigned as an attribute."""
+"""``Parameter``: a Tensor that a Module registers as one of its parameters; ``Buffer``: a Tensor
+that a Module registers as a buffer when assigned as an attribute."""
 from collections import OrderedDict
 
 from ember._tensor import Tensor, _init, wrap
@@ -36,10 +36,11 @@ class Parameter(Tensor):
         if data is None:
             data = _empty()
         if not isinstance(data, Tensor):
-            raise TypeError(f"Parameter(): argument 'data' must be Tensor, not {type(data).__name__}")
+            raise TypeError("Parameter(): argument 'data' must be Tensor, not "
+                            f"{type(data).__name__}")
         t = _new(cls)
         _init(t, data._data)
-        t._vc = data._vc  # NOTE: an alias of data, like torch's _make_subclass: same version counter
+        t._vc = data._vc  # NOTE: an alias of data, as torch's _make_subclass: one version counter
         try:
             t.requires_grad = requires_grad  # the setter refuses integer dtypes
         except RuntimeError:
@@ -76,7 +77,7 @@ def _rebuild_parameter(data, requires_grad, backward_hooks, state=None):
 
 
 class _BufferMeta(type):
-    # Buffer(...) returns a plain Tensor marked ``_is_buffer``; isinstance(t, Buffer) checks the mark
+    # Buffer(...) returns a plain Tensor marked ``_is_buffer``; isinstance(t, Buffer) reads the mark
     def __instancecheck__(cls, instance):
         if cls is Buffer:
             return isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False)

@@ -1,5 +1,7 @@
-"""Hook plumbing for Module: removable handles, hooks bound to a module, and the identity nodes that
-let full backward hooks see the gradients w.r.t. a module's inputs and outputs (torch.utils.hooks)."""
+"""Module hooks: removable handles, hooks bound to a module, the identity nodes that let full
+backward hooks see the gradients w.r.t. a module's inputs and outputs (torch.utils.hooks), and
+the Module methods that register hooks and run ``__call__`` (imported into Module's class body).
+"""
 import warnings
 import weakref
 
@@ -182,8 +184,9 @@ class BackwardHook:
                 if out is None:
                     continue
                 if len(out) != len(self.grad_outputs):
-                    raise RuntimeError("Backward pre hook returned an invalid number of grad_output, "
-                                       f"got {len(out)}, but expected {len(self.grad_outputs)}")
+                    raise RuntimeError("Backward pre hook returned an invalid number of "
+                                       f"grad_output, got {len(out)}, but expected "
+                                       f"{len(self.grad_outputs)}")
                 self.grad_outputs = out
             local = self.grad_outputs
             if self.input_tensors_index is None:
@@ -208,3 +211,142 @@ class BackwardHook:
             lambda node: attach_hook(node, on_output_grads, pre=True), args)
         self.n_outputs = len(args)
         return res[0] if single else res
+
+
+# ---- Module methods (imported into the class body of Module) ------------------------------------
+def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+    """Register ``hook(module, args)`` (or ``hook(module, args, kwargs)`` with ``with_kwargs``)
+    to run before ``forward``; it may return new args (or ``(args, kwargs)``).
+
+    Returns:
+        a handle whose ``remove()`` unregisters the hook.
+    """
+    handle = RemovableHandle(self._forward_pre_hooks,
+                             extra_dict=self._forward_pre_hooks_with_kwargs)
+    self._forward_pre_hooks[handle.id] = hook
+    if with_kwargs:
+        self._forward_pre_hooks_with_kwargs[handle.id] = True
+    if prepend:
+        self._forward_pre_hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+    """Register ``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with
+    ``with_kwargs``) to run after ``forward``; it may return a new output. ``always_call``
+    runs it even when forward raises.
+
+    Returns:
+        a handle whose ``remove()`` unregisters the hook.
+    """
+    handle = RemovableHandle(self._forward_hooks, extra_dict=[
+        self._forward_hooks_with_kwargs, self._forward_hooks_always_called])
+    self._forward_hooks[handle.id] = hook
+    if with_kwargs:
+        self._forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        self._forward_hooks_always_called[handle.id] = True
+    if prepend:
+        self._forward_hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_full_backward_pre_hook(self, hook, prepend=False):
+    """Register ``hook(module, grad_output)``, run when the gradients w.r.t. the module's outputs
+    are known; it may return a replacement ``grad_output``."""
+    handle = RemovableHandle(self._backward_pre_hooks)
+    self._backward_pre_hooks[handle.id] = hook
+    if prepend:
+        self._backward_pre_hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_full_backward_hook(self, hook, prepend=False):
+    """Register ``hook(module, grad_input, grad_output)``, run when the gradients w.r.t. the
+    module's inputs are computed; it may return a replacement ``grad_input``."""
+    if self._is_full_backward_hook is False:
+        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a "
+                           "single Module. Please use only one of them.")
+    self._is_full_backward_hook = True
+    handle = RemovableHandle(self._backward_hooks)
+    self._backward_hooks[handle.id] = hook
+    if prepend:
+        self._backward_hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_backward_hook(self, hook):
+    """Deprecated: a hook on the ``grad_fn`` of the output; use
+    :meth:`register_full_backward_hook`."""
+    if self._is_full_backward_hook is True:
+        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a "
+                           "single Module. Please use only one of them.")
+    self._is_full_backward_hook = False
+    handle = RemovableHandle(self._backward_hooks)
+    self._backward_hooks[handle.id] = hook
+    return handle
+
+
+def _call_impl(self, *args, **kwargs):
+    """``module(*args)``: forward pre-hooks, ``forward``, forward hooks, with backward hooks wired
+    around the inputs and outputs; without hooks, just ``forward``."""
+    if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+            or self._backward_pre_hooks):
+        return self.forward(*args, **kwargs)
+    called_always = set()
+    result = None
+    try:
+        for hook_id, hook in tuple(self._forward_pre_hooks.items()):
+            if hook_id in self._forward_pre_hooks_with_kwargs:
+                r = hook(self, args, kwargs)
+                if r is not None:
+                    if isinstance(r, tuple) and len(r) == 2:
+                        args, kwargs = r
+                    else:
+                        raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {r}.")
+            else:
+                r = hook(self, args)
+                if r is not None:
+                    args = r if isinstance(r, tuple) else (r,)
+        full = self._is_full_backward_hook is True and list(self._backward_hooks.values())
+        bw_hook = None
+        if full or self._backward_pre_hooks:
+            bw_hook = BackwardHook(self, full or [], list(self._backward_pre_hooks.values()))
+            args = bw_hook.setup_input_hook(args)
+        result = self.forward(*args, **kwargs)
+        for hook_id, hook in tuple(self._forward_hooks.items()):
+            if hook_id in self._forward_hooks_always_called:
+                called_always.add(hook_id)
+            if hook_id in self._forward_hooks_with_kwargs:
+                r = hook(self, args, kwargs, result)
+            else:
+                r = hook(self, args, result)
+            if r is not None:
+                result = r
+        if bw_hook is not None:
+            result = bw_hook.setup_output_hook(result)
+        if self._is_full_backward_hook is False and self._backward_hooks:
+            var = result
+            while not isinstance(var, Tensor):
+                var = next(v for v in var.values() if isinstance(v, Tensor)) \
+                    if isinstance(var, dict) else var[0]
+            if var.grad_fn is not None:
+                for hook in self._backward_hooks.values():
+                    attach_hook(var.grad_fn, _WrappedHook(hook, self))
+        return result
+    except Exception:
+        for hook_id, hook in tuple(self._forward_hooks.items()):
+            if hook_id in self._forward_hooks_always_called and hook_id not in called_always:
+                try:
+                    if hook_id in self._forward_hooks_with_kwargs:
+                        r = hook(self, args, kwargs, result)
+                    else:
+                        r = hook(self, args, result)
+                    if r is not None:
+                        result = r
+                except Exception as e:
+                    warnings.warn("module forward hook with ``always_call=True`` raised an "
+                                  "exception that was silenced as another error was raised in "
+                                  f"forward: {e}", stacklevel=2)
+        raise

@@ -1,6 +1,7 @@
-"""``Module.state_dict`` and ``Module.load_state_dict`` with their hooks: PyTorch's key names, errors and
-loading rules. These functions are methods of :class:`ember.nn.Module` (imported into its class body);
-subclasses override ``_save_to_state_dict`` / ``_load_from_state_dict`` for custom formats."""
+"""``Module.state_dict`` and ``Module.load_state_dict`` with their hooks: PyTorch's key names,
+errors and loading rules. These functions are methods of :class:`ember.nn.Module` (imported into
+its class body); subclasses override ``_save_to_state_dict`` / ``_load_from_state_dict`` for
+custom formats."""
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
@@ -144,7 +145,7 @@ def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, miss
         hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
     persistent_buffers = {k: v for k, v in self._buffers.items()
                           if k not in self._non_persistent_buffers_set}
-    local_state = {k: v for k, v in list(self._parameters.items()) + list(persistent_buffers.items())
+    local_state = {k: v for k, v in [*self._parameters.items(), *persistent_buffers.items()]
                    if v is not None}
     assign = local_metadata.get("assign_to_params_buffers", False)
     for name, param in local_state.items():
@@ -181,8 +182,8 @@ def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, miss
                     param.copy_(input_param)
         except Exception as ex:
             error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the '
-                              f"model are {param.size()} and whose dimensions in the checkpoint are "
-                              f"{input_param.size()}, an exception occurred : {ex.args}.")
+                              f"model are {param.size()} and whose dimensions in the checkpoint "
+                              f"are {input_param.size()}, an exception occurred : {ex.args}.")
     extra_state_key = prefix + _EXTRA_STATE_KEY_SUFFIX
     if _overrides(self, "set_extra_state"):
         if extra_state_key in state_dict:

@@ -1,4 +1,5 @@
-"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList``, ``ParameterDict``."""
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList``, ``ParameterDict``,
+and ``Identity``."""
 import operator
 from collections import OrderedDict
 from collections import abc as container_abcs
@@ -225,7 +226,10 @@ class ModuleList(Module):
                 blocks.append([i, i, r])
         lines = []
         for start, end, r in blocks:
-            local = f"({start}): {r}" if start == end else f"({start}-{end}): {end - start + 1} x {r}"
+            if start == end:
+                local = f"({start}): {r}"
+            else:
+                local = f"({start}-{end}): {end - start + 1} x {r}"
             lines.append(_addindent(local, 2))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 

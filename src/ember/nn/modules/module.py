@@ -1,16 +1,15 @@
 """``Module``, the base class of every layer and model: registration of parameters, buffers and
 submodules by attribute assignment, traversal, ``state_dict`` round trips, device and dtype moves,
 forward/backward hooks and PyTorch's printed form."""
-import warnings
 from collections import OrderedDict
 
 from ember._tensor import Tensor
 from ember.autograd.grad_mode import no_grad
-from ember.nn.modules._hooks import BackwardHook, RemovableHandle, _WrappedHook, attach_hook
 from ember.nn.modules._state_dict import _EXTRA_STATE_KEY_SUFFIX, _IncompatibleKeys  # noqa: F401
 from ember.nn.parameter import Buffer, Parameter
 
 __all__ = ["Module"]
+
 
 def _addindent(s_, num_spaces):
     s = s_.split("\n")
@@ -22,7 +21,7 @@ def _addindent(s_, num_spaces):
 
 
 def typename(obj):
-    """PyTorch's ``torch.typename``: 'ember.FloatTensor' for a tensor, else the qualified type name."""
+    """PyTorch's ``torch.typename``: 'ember.FloatTensor' for a tensor, else the qualified name."""
     if isinstance(obj, Tensor):
         return obj.type()
     module = getattr(obj, "__module__", "") or ""
@@ -377,7 +376,7 @@ class Module:
 
     # ---- modes and gradients --------------------------------------------------------------------
     def train(self, mode=True):
-        """Set training mode (``mode=False``: evaluation) here and in every submodule; returns self."""
+        """Set training mode (``mode=False``: evaluation) here and in all children; returns self."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -496,141 +495,15 @@ class Module:
         """A no-op in ember (NumPy arrays are shared with worker processes by pickling)."""
         return self
 
-    # ---- calling --------------------------------------------------------------------------------
-    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        """Register ``hook(module, args)`` (or ``hook(module, args, kwargs)`` with ``with_kwargs``)
-        to run before ``forward``; it may return new args (or ``(args, kwargs)``).
-
-        Returns:
-            a handle whose ``remove()`` unregisters the hook.
-        """
-        handle = RemovableHandle(self._forward_pre_hooks,
-                                 extra_dict=self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
-        """Register ``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with
-        ``with_kwargs``) to run after ``forward``; it may return a new output. ``always_call``
-        runs it even when forward raises.
-
-        Returns:
-            a handle whose ``remove()`` unregisters the hook.
-        """
-        handle = RemovableHandle(self._forward_hooks, extra_dict=[
-            self._forward_hooks_with_kwargs, self._forward_hooks_always_called])
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        if always_call:
-            self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_full_backward_pre_hook(self, hook, prepend=False):
-        """Register ``hook(module, grad_output)``, run when the gradients w.r.t. the module's outputs
-        are known; it may return a replacement ``grad_output``."""
-        handle = RemovableHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_full_backward_hook(self, hook, prepend=False):
-        """Register ``hook(module, grad_input, grad_output)``, run when the gradients w.r.t. the
-        module's inputs are computed; it may return a replacement ``grad_input``."""
-        if self._is_full_backward_hook is False:
-            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a "
-                               "single Module. Please use only one of them.")
-        self._is_full_backward_hook = True
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_backward_hook(self, hook):
-        """Deprecated: a hook on the ``grad_fn`` of the output; use
-        :meth:`register_full_backward_hook`."""
-        if self._is_full_backward_hook is True:
-            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a "
-                               "single Module. Please use only one of them.")
-        self._is_full_backward_hook = False
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        return handle
-
-    def _call_impl(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                or self._backward_pre_hooks):
-            return self.forward(*args, **kwargs)
-        called_always = set()
-        result = None
-        try:
-            for hook_id, hook in tuple(self._forward_pre_hooks.items()):
-                if hook_id in self._forward_pre_hooks_with_kwargs:
-                    r = hook(self, args, kwargs)
-                    if r is not None:
-                        if isinstance(r, tuple) and len(r) == 2:
-                            args, kwargs = r
-                        else:
-                            raise RuntimeError("forward pre-hook must return None or a tuple of "
-                                               f"(new_args, new_kwargs), but got {r}.")
-                else:
-                    r = hook(self, args)
-                    if r is not None:
-                        args = r if isinstance(r, tuple) else (r,)
-            full = self._is_full_backward_hook is True and list(self._backward_hooks.values())
-            bw_hook = None
-            if full or self._backward_pre_hooks:
-                bw_hook = BackwardHook(self, full or [], list(self._backward_pre_hooks.values()))
-                args = bw_hook.setup_input_hook(args)
-            result = self.forward(*args, **kwargs)
-            for hook_id, hook in tuple(self._forward_hooks.items()):
-                if hook_id in self._forward_hooks_always_called:
-                    called_always.add(hook_id)
-                if hook_id in self._forward_hooks_with_kwargs:
-                    r = hook(self, args, kwargs, result)
-                else:
-                    r = hook(self, args, result)
-                if r is not None:
-                    result = r
-            if bw_hook is not None:
-                result = bw_hook.setup_output_hook(result)
-            if self._is_full_backward_hook is False and self._backward_hooks:
-                var = result
-                while not isinstance(var, Tensor):
-                    var = next(v for v in var.values() if isinstance(v, Tensor)) \
-                        if isinstance(var, dict) else var[0]
-                if var.grad_fn is not None:
-                    for hook in self._backward_hooks.values():
-                        attach_hook(var.grad_fn, _WrappedHook(hook, self))
-            return result
-        except Exception:
-            for hook_id, hook in tuple(self._forward_hooks.items()):
-                if hook_id in self._forward_hooks_always_called and hook_id not in called_always:
-                    try:
-                        if hook_id in self._forward_hooks_with_kwargs:
-                            r = hook(self, args, kwargs, result)
-                        else:
-                            r = hook(self, args, result)
-                        if r is not None:
-                            result = r
-                    except Exception as e:
-                        warnings.warn("module forward hook with ``always_call=True`` raised an "
-                                      "exception that was silenced as another error was raised in "
-                                      f"forward: {e}", stacklevel=2)
-            raise
+    # ---- calling and hooks (methods kept in _hooks.py) ------------------------------------------
+    from ember.nn.modules._hooks import (  # noqa: E402
+        _call_impl, register_backward_hook, register_forward_hook, register_forward_pre_hook,
+        register_full_backward_hook, register_full_backward_pre_hook)
 
     __call__ = _call_impl
 
-    # ---- state_dict -----------------------------------------------------------------------------
-    from ember.nn.modules._state_dict import (  # noqa: E402  (methods, kept in their own file)
+    # ---- state_dict (methods kept in _state_dict.py) ---------------------------------------------
+    from ember.nn.modules._state_dict import (  # noqa: E402
         _load_from_state_dict, _register_load_state_dict_pre_hook, _register_state_dict_hook,
         _save_to_state_dict, load_state_dict, register_load_state_dict_post_hook,
         register_load_state_dict_pre_hook, register_state_dict_post_hook,
@@ -641,7 +514,7 @@ class Module:
         return self.__class__.__name__
 
     def extra_repr(self):
-        """The module's own settings for its printed form (``'in_features=4, ...'``); override it."""
+        """The module's own settings in its printed form (``'in_features=4, ...'``); override it."""
         return ""
 
     def __repr__(self):

@@ -47,9 +47,9 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norms = [_vector_norm(g, norm_type).to(first_device) for g in tensors]
     total_norm = _vector_norm(ember.stack(norms), norm_type)
     if error_if_nonfinite and (total_norm.isnan() | total_norm.isinf()).item():
-        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is "
-                           "non-finite, so it cannot be clipped. To disable this error and scale "
-                           "the gradients by the non-finite norm anyway, set "
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
+                           "is non-finite, so it cannot be clipped. To disable this error and "
+                           "scale the gradients by the non-finite norm anyway, set "
                            "`error_if_nonfinite=False`")
     return total_norm
 
