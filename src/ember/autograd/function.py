@@ -61,6 +61,9 @@ class BackwardCFunction(FunctionCtx, Node):
     def needs_input_grad(self):
         return self._needs
 
+    def __repr__(self):
+        return f"<ember.autograd.function.{self.name()} object at {hex(id(self))}>"
+
     def backward(self, *grads):
         """Run the user's ``backward`` (the engine calls this) and check what it returns."""
         cls = self._forward_cls
