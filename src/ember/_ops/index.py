@@ -115,6 +115,7 @@ def _plan(index, shape):
     basic, adv, names = [], {}, []
     i = j = 0   # i: dim of the input, j: dim of the basic view
     n_adv = 0
+    oob = None  # the first out-of-bounds index array: an error unless the result is empty
     for kind, v in items:
         if kind == "none":
             basic.append(None)
@@ -143,11 +144,11 @@ def _plan(index, shape):
         elif kind == "arr":
             size = shape[i]
             if v.size:
+                if size == 0:
+                    raise IndexError("index is out of bounds for dimension with size 0")
                 lo, hi = int(v.min()), int(v.max())
-                if lo < -size or hi >= size:
-                    bad = hi if hi >= size else lo
-                    raise IndexError(f"index {bad} is out of bounds for dimension {n_adv} with "
-                                     f"size {size}")
+                if (lo < -size or hi >= size) and oob is None:
+                    oob = (j, hi if hi >= size else lo, n_adv, size)
             basic.append(slice(None))
             adv[j] = v
             n_adv += 1
@@ -179,7 +180,15 @@ def _plan(index, shape):
         except ValueError:
             raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
                              f"with shapes {', '.join(str(list(a.shape)) for a in arrays)}") from None
-        return _Plan(tuple(basic), adv_t, "Index")
+        plan = _Plan(tuple(basic), adv_t, "Index")
+        if oob is not None:
+            # NOTE: PyTorch checks bounds while copying elements, so an empty result never fails
+            dummy = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), shape, (0,) * nd)
+            if np.prod(_region_shape(dummy, plan)) != 0:
+                _, bad, k, size = oob
+                raise IndexError(f"index {bad} is out of bounds for dimension {k} with size {size}")
+            plan.adv = tuple(a if isinstance(a, slice) else np.zeros_like(a) for a in adv_t)
+        return plan
     return _Plan(tuple(basic), None, names[-1] if names else "Alias")
 
 
@@ -361,6 +370,25 @@ def _value_array(self, value, region):
     return arr, v
 
 
+def _dense(a):
+    return a.flags.c_contiguous or a.flags.f_contiguous
+
+
+def _check_overlap(dst, src, allow_same):
+    """PyTorch refuses to write a value that partly overlaps its destination (where both are
+    dense; elsewhere it does not try to tell)."""
+    if type(src) is not np.ndarray or not np.may_share_memory(dst, src):
+        return
+    if not (_dense(dst) and _dense(src)):
+        return
+    same = (allow_same and dst.__array_interface__["data"][0] == src.__array_interface__["data"][0]
+            and dst.shape == src.shape and dst.strides == src.strides)
+    if not same:
+        raise RuntimeError("unsupported operation: some elements of the input tensor and the "
+                           "written-to tensor refer to a single memory location. Please clone() "
+                           "the tensor before performing the operation.")
+
+
 def setitem(self, index, value):
     """``self[index] = value``: write in place (value broadcast and cast to ``self``'s dtype)."""
     d = self._data
@@ -374,6 +402,8 @@ def setitem(self, index, value):
         node.plan = plan
         connect(node, (self, vt))
     view = d[plan.basic]
+    if vt is not None:
+        _check_overlap(view if plan.adv is None else d, arr, plan.adv is None)
     if plan.adv is None:
         view[...] = arr
     else:
