@@ -215,7 +215,8 @@ def _load_stream(fh, source, map_location, weights_only, path):
             return RestrictedUnpickler(fh, None, weights_only, source).load()
     except _Corrupt as e:
         raise RuntimeError(_corrupt_message(source, str(e))) from None
-    except (zipfile.BadZipFile, EOFError, zlib.error, struct.error, OSError) as e:
+    except (zipfile.BadZipFile, EOFError, zlib.error, struct.error, OSError, ValueError,
+            OverflowError, NotImplementedError) as e:  # what zipfile raises on damaged bytes
         raise RuntimeError(_corrupt_message(source, _describe(e))) from e
     except Refused:
         raise
