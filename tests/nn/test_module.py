@@ -634,3 +634,47 @@ def test_legacy_backward_hook_fires():
         warnings.simplefilter("ignore")
         t, e = both(fn)
     assert e == t
+
+
+def test_backward_hooks_order_in_nested_modules():
+    def fn(lib):
+        log = []
+        def scale(seed):
+            m = lib.nn.Module()
+            m.w = lib.nn.Parameter(lib.tensor(values((3,), seed)))
+            m.forward = lambda x: x * m.w
+            return m
+        seq = lib.nn.Sequential(scale(0), scale(1))
+        for name, m in [("outer", seq), ("first", seq[0]), ("second", seq[1])]:
+            m.register_full_backward_pre_hook(lambda mod, go, n=name: log.append(("pre", n)))
+            m.register_full_backward_hook(
+                lambda mod, gi, go, n=name: log.append(("hook", n, np.round(gi[0].tolist(), 5)
+                                                        .tolist())))
+        x = lib.tensor(values((3,), 2), requires_grad=True)
+        seq(x).sum().backward()
+        return log, np.round(x.grad.tolist(), 5).tolist()
+    t, e = both(fn)
+    assert e == t
+
+
+def test_load_torch_checkpoint():
+    serialization = pytest.importorskip("ember.serialization")
+    import io
+    t, e = nets()
+    with torch.no_grad():
+        for p in t.parameters():
+            p.mul_(-2)
+    buf = io.BytesIO()
+    torch.save(t.state_dict(), buf)
+    buf.seek(0)
+    assert repr(e.load_state_dict(serialization.load(buf))) == "<All keys matched successfully>"
+    for (_, a), (_, b) in zip(e.state_dict().items(), t.state_dict().items()):
+        assert_same_tensor(a, b)
+
+
+def test_nn_does_not_import_torch():
+    import subprocess
+    import sys
+    code = ("import sys, ember.nn as nn, ember; nn.init.normal_(nn.Parameter(ember.empty(2, 2))); "
+            "assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
