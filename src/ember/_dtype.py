@@ -112,24 +112,45 @@ def promote_types(a, b):
     if a is b:
         return a
     if a._cat != b._cat:
-        return a if a._cat > b._cat else b
+        hi, lo = (a, b) if a._cat > b._cat else (b, a)
+        # complex keeps a float64's precision: float64 + complex64 -> complex128
+        return complex128 if hi is complex64 and lo is float64 else hi
     # within a category NumPy's table agrees with PyTorch's (uint8 + int8 -> int16)
     return _FROM_NP[np.promote_types(a.np, b.np)]
 
 
 def scalar_dtype(x):
-    """The dtype PyTorch gives a Python scalar standing alone (``tensor(2.5)`` is float32)."""
+    """The dtype PyTorch gives a Python scalar (``full((2,), 2.5)`` is float32); NumPy scalars count
+    as the Python number of their kind, as in PyTorch."""
     if isinstance(x, bool):
         return bool_
-    if isinstance(x, int):
+    if isinstance(x, (int, np.integer)):
         return int64
-    if isinstance(x, float):
+    # NOTE: PyTorch reads a NumPy bool scalar as a float (full((), np.True_) is float32)
+    if isinstance(x, (float, np.floating, np.bool_)):
         return _default[0]
-    if isinstance(x, complex):
+    if isinstance(x, (complex, np.complexfloating)):
         return complex64 if _default[0] is not float64 else complex128
-    if isinstance(x, np.generic):
-        return from_numpy_dtype(x.dtype)
     raise TypeError(f"expected a number, got {type(x).__name__}")
+
+
+def _combine(higher, lower):
+    """PyTorch's ``combine_categories``: ``higher`` is the operand class that wins ties (dimensioned
+    tensors over zero-dim tensors over Python scalars); ``lower`` counts only from a higher category."""
+    if higher is None:
+        return lower
+    if lower is None or higher._cat == 3:
+        return higher
+    if lower._cat == 3:
+        if higher._cat == 2:  # a float operand keeps its precision: float64 + 1j -> complex128
+            # NOTE: PyTorch gives complex32 for float16; ember has no complex32 and uses complex64
+            return complex128 if higher is float64 else complex64
+        return lower
+    if higher._cat == 2:
+        return higher
+    if higher is bool_ or lower._cat == 2:
+        return promote_types(higher, lower)
+    return higher
 
 
 def result_type(dim_dtypes, zero_dim_dtypes=(), scalars=()):
@@ -141,14 +162,11 @@ def result_type(dim_dtypes, zero_dim_dtypes=(), scalars=()):
     res = None
     for d in dim_dtypes:
         res = d if res is None else promote_types(res, d)
-    cat = -1 if res is None else res._cat
     zres = None
     for d in zero_dim_dtypes:
         zres = d if zres is None else promote_types(zres, d)
-    if zres is not None and zres._cat > cat:
-        res, cat = zres, zres._cat
+    sres = None
     for s in scalars:
         sd = scalar_dtype(s)
-        if sd._cat > cat:
-            res, cat = sd, sd._cat
-    return res
+        sres = sd if sres is None else promote_types(sres, sd)
+    return _combine(res, _combine(zres, sres))

@@ -15,8 +15,12 @@ class CloneBackward0(Node):
 
 
 def clone(input, *, memory_format=None):
-    """A copy of ``input`` with its own memory; gradients flow back to ``input``."""
-    r = input._data.copy()
+    """A copy of ``input`` with its own memory; gradients flow back to ``input``.
+
+    Like PyTorch's ``preserve_format``, a transposed (dense) input keeps its strides.
+    """
+    d = input._data
+    r = d.copy() if "contiguous_format" in str(memory_format) else d.copy(order="K")
     if STATE.enabled and input._rg:
         return track(r, CloneBackward0(), (input,))
     return wrap(r)
@@ -24,9 +28,13 @@ def clone(input, *, memory_format=None):
 
 def contiguous(input, memory_format=None):
     """``input`` itself when it is C-contiguous, else a contiguous copy."""
-    if input._data.flags.c_contiguous:
+    d = input._data
+    if d.flags.c_contiguous:
         return input
-    return clone(input)
+    r = d.copy()  # C order
+    if STATE.enabled and input._rg:
+        return track(r, CloneBackward0(), (input,))
+    return wrap(r)
 
 
 class ToCopyBackward0(Node):
@@ -98,7 +106,7 @@ def type_(input, dtype=None, non_blocking=False):
     if dtype is None:
         from ember._tensor_str import type_name
         return type_name(input)
-    if isinstance(dtype, str) and dtype.endswith("Tensor"):
+    if isinstance(dtype, str):  # PyTorch takes type names here ('torch.DoubleTensor')
         from ember._tensor_str import dtype_of_type_name
         dtype = dtype_of_type_name(dtype)
     return to(input, _dtype.as_dtype(dtype))
