@@ -79,9 +79,7 @@ def sigmoid(input, *, out=None):
     if x.dtype.kind in _INT:
         x = _float_data(input)
     with _errstate(over="ignore"):
-        r = np.exp(-x)  # exp(-x) = inf for very negative x gives exactly 0, like PyTorch
-    r += 1
-    r = np.reciprocal(r, out=r)
+        r = np.reciprocal(np.exp(-x) + 1)  # exp(-x) = inf for very negative x: exactly 0, like PyTorch
     if STATE.enabled and input._rg:
         return _out(track(r, SigmoidBackward0(), (input,), save_out=True), out)
     return _out(wrap(r), out)
@@ -328,8 +326,7 @@ def _special(name):
 
 
 def _rsqrt(x):
-    r = np.sqrt(x)
-    return np.reciprocal(r, out=r)
+    return np.reciprocal(np.sqrt(x))
 
 
 exp2 = _float_op(np.exp2, Exp2Backward0, "exp2", "``2 ** input``, elementwise.", save_out=True)
