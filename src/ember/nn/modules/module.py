@@ -3,6 +3,7 @@ submodules by attribute assignment, traversal, ``state_dict`` round trips, devic
 forward/backward hooks and PyTorch's printed form."""
 from collections import OrderedDict
 
+from ember import _backend, _dtype
 from ember._tensor import Tensor
 from ember.autograd.grad_mode import no_grad
 from ember.nn.modules._state_dict import _EXTRA_STATE_KEY_SUFFIX, _IncompatibleKeys  # noqa: F401
@@ -537,7 +538,6 @@ class Module:
 
 def _parse_to(args, kwargs):
     """``Module.to``'s arguments: (device, dtype) from positional and keyword forms."""
-    from ember import _backend, _dtype
     device = kwargs.pop("device", None)
     dtype = kwargs.pop("dtype", None)
     kwargs.pop("non_blocking", None)
