@@ -122,7 +122,7 @@ class ScatterBackward0(Node):
             ga = scatter(g, self.dim, index, 0)
         if len(self._next) > 1 and self._next[1] is not None:
             gb = _pad_to(gather(g, self.dim, index), self.src_shape)
-        return ga, gb
+        return (ga,) if len(self._next) == 1 else (ga, gb)
 
 
 class ScatterBackward1(ScatterBackward0):
@@ -309,7 +309,10 @@ class IndexFillBackward0(Node):
         ga = None if self._next[0] is None else index_fill(g, self.dim, index, 0)
         gv = None
         if len(self._next) > 1 and self._next[1] is not None:
-            gv = index_select(g, self.dim, index).sum()
+            # each position is filled once, however often the index repeats it
+            n = g._data.shape[self.dim] if g._data.ndim else 1
+            unique = wrap(xp_of(index._data).unique(index._data.reshape(-1) % max(n, 1)))
+            gv = index_select(g, self.dim, unique).sum()
         return (ga,) if len(self._next) == 1 else (ga, gv)
 
 
