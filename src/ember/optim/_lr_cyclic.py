@@ -8,9 +8,9 @@ import types
 import warnings
 from functools import partial
 
-from ember.optim.lr_scheduler import (EPOCH_DEPRECATION_WARNING, LRScheduler, _enable_get_lr_call,
-                                      _format_param, _param_groups_val_list,
-                                      _update_param_group_val, _warn_get_lr_called_within_step)
+from ember.optim._lr_base import (EPOCH_DEPRECATION_WARNING, LRScheduler, _enable_get_lr_call,
+                                  _format_param, _param_groups_val_list, _update_param_group_val,
+                                  _warn_get_lr_called_within_step)
 from ember.optim.optimizer import Optimizer
 
 
