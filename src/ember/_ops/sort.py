@@ -68,7 +68,7 @@ def _selected(input, index, axis, keepdim, node_cls, cls):
     return cls(wrap(vals), wrap(idx))
 
 
-def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+def sort(input, dim=-1, descending=False, *, stable=False, out=None):
     """The values along ``dim`` in order, with the indices they came from.
 
     Example::
@@ -81,7 +81,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     return _selected(input, index, axis, True, SortBackward0, return_types.sort)
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, *, stable=False):
     """The indices that sort ``input`` along ``dim`` (int64)."""
     d = input._data
     axis = wrap_dim(dim, d.ndim)
