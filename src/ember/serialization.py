@@ -300,8 +300,12 @@ def _load_zip(fh, source, map_location, weights_only):
 
 
 def _load_safetensors_stream(fh, path, map_location):
-    device = "cpu" if map_location is None or isinstance(map_location, dict) or callable(
-        map_location) and not isinstance(map_location, str) else map_location
+    if isinstance(map_location, dict) or callable(map_location) and not isinstance(
+            map_location, (str, bytes)):
+        # NOTE: torch.load's own message for .safetensors files
+        raise RuntimeError("Loading safetensors file with dict or callable map_location is not "
+                           "supported. Use a device string or device instead.")
+    device = "cpu" if map_location is None else map_location
     if path is not None:
         return safetensors_io.load_path(path, device)
     return safetensors_io.from_bytes(fh.read(), device)

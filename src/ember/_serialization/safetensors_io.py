@@ -59,25 +59,26 @@ def _widen_bf16(raw):
 
 
 def from_bytes(buf, device="cpu"):
-    """``{name: Tensor}`` from a safetensors file's bytes (names in the file's order)."""
+    """``{name: Tensor}`` from a safetensors file's bytes, in the file's order (as ``safe_open``)."""
     n = struct.unpack("<Q", buf[:8])[0]
     header = json.loads(bytes(buf[8:8 + n]))
     header.pop("__metadata__", None)
-    if any(v.get("dtype") == "BF16" for v in header.values()):
-        out, body = {}, memoryview(buf)[8 + n:]
-        names = sorted(header, key=lambda k: header[k]["data_offsets"][0])
-        plain = _package().numpy.load(_without(header, names, body)) if any(
-            header[k]["dtype"] != "BF16" for k in names) else {}
-        for k in names:
-            if header[k]["dtype"] == "BF16":
-                a, b = header[k]["data_offsets"]
-                out[k] = _widen_bf16(np.frombuffer(body[a:b], np.uint8).copy()).reshape(
-                    header[k]["shape"])
-            else:
-                out[k] = plain[k]
-        warnings.warn(BF16_NOTE, UserWarning, stacklevel=3)
-    else:
-        out = _package().numpy.load(bytes(buf))
+    names = sorted(header, key=lambda k: header[k]["data_offsets"][0])
+    bf16 = [k for k in names if header[k].get("dtype") == "BF16"]
+    if not bf16:
+        plain = _package().numpy.load(bytes(buf))
+        return _finish({k: plain[k] for k in names}, device)
+    body = memoryview(buf)[8 + n:]
+    plain = _package().numpy.load(_without(header, names, body)) if len(bf16) < len(names) else {}
+    out = {}
+    for k in names:
+        if k in bf16:
+            a, b = header[k]["data_offsets"]
+            out[k] = _widen_bf16(np.frombuffer(body[a:b], np.uint8).copy()).reshape(
+                header[k]["shape"])
+        else:
+            out[k] = plain[k]
+    warnings.warn(BF16_NOTE, UserWarning, stacklevel=3)
     return _finish(out, device)
 
 
