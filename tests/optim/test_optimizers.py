@@ -188,3 +188,22 @@ def test_named_parameters_and_repr():
         assert opt.param_groups[0]["param_names"] == ["a", "b"]
         assert opt.state_dict()["param_groups"][0]["param_names"] == ["a", "b"]
     assert repr(ember.optim.SGD([a], lr=0.5)).startswith("SGD (\nParameter Group 0\n    dampening: 0")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c[0] != "SGD" or "momentum" in c[1]][::2],
+                         ids=_ids)
+def test_complex_params_like_torch(case):
+    # the adaptive optimizers treat real and imaginary parts as separate coordinates
+    cls, kwargs = case
+    rng = np.random.default_rng(1)
+    p0 = rng.uniform(-1, 1, (3, 2)) + 1j * rng.uniform(-1, 1, (3, 2))
+    grads = [rng.uniform(-1, 1, (3, 2)) + 1j * rng.uniform(-1, 1, (3, 2)) for _ in range(4)]
+    out = []
+    for lib in (torch, ember):
+        p = to_lib(lib, p0.astype(np.complex128), True)
+        opt = getattr(lib.optim, cls)([p], **kwargs)
+        for g in grads:
+            p.grad = to_lib(lib, g, False)
+            opt.step()
+        out.append(p.detach().numpy())
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-12, atol=1e-12)

@@ -2,8 +2,8 @@
 import numpy as np
 
 from ember._tensor import Tensor
-from ember.optim.optimizer import (Optimizer, _addcmul_sq_, _hyper, _new_step, _steps_as_tensors,
-                                   _use_grad, _zeros_like)
+from ember.optim.optimizer import (Optimizer, _addcmul_sq_, _as_real, _hyper, _new_step,
+                                   _steps_as_tensors, _use_grad, _zeros_like)
 
 __all__ = ["Adadelta"]
 
@@ -82,6 +82,8 @@ class Adadelta(Optimizer):
                 g = self._grad(d, p.grad._data, maximize, wd)
                 v_t, u_t = state["square_avg"], state["acc_delta"]
                 v, u = v_t._data, u_t._data
+                if d.dtype.kind == "c":
+                    d, g, v, u = _as_real(d, g, v, u)
                 std, delta = self._work(d, 1), self._work(d, 2)
                 np.multiply(v, rho, out=v)
                 _addcmul_sq_(v, g, 1 - rho, std)

@@ -2,8 +2,8 @@
 import numpy as np
 
 from ember._tensor import Tensor
-from ember.optim.optimizer import (Optimizer, _addcmul_sq_, _hyper, _new_step, _steps_as_tensors,
-                                   _use_grad, _zeros_like)
+from ember.optim.optimizer import (Optimizer, _addcmul_sq_, _as_real, _hyper, _new_step,
+                                   _steps_as_tensors, _use_grad, _zeros_like)
 
 __all__ = ["Adagrad"]
 
@@ -105,10 +105,13 @@ class Adagrad(Optimizer):
                 g = self._grad(d, p.grad._data, maximize, wd)
                 clr = lr / (1 + (step - 1) * lr_decay)
                 sum_t = state["sum"]
+                acc = sum_t._data
+                if d.dtype.kind == "c":
+                    d, g, acc = _as_real(d, g, acc)
                 std = self._work(d, 1)
-                _addcmul_sq_(sum_t._data, g, 1, std)
+                _addcmul_sq_(acc, g, 1, std)
                 sum_t._vc[0] += 1
-                np.sqrt(sum_t._data, out=std)
+                np.sqrt(acc, out=std)
                 np.add(std, eps, out=std)
                 upd = self._work(d, 0)  # g is no longer needed after this
                 np.multiply(g, -clr, out=upd)

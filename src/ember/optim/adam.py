@@ -2,7 +2,7 @@
 import numpy as np
 
 from ember._tensor import Tensor
-from ember.optim.optimizer import (Optimizer, _addcmul_sq_, _hyper, _lerp_, _new_step,
+from ember.optim.optimizer import (Optimizer, _addcmul_sq_, _as_real, _hyper, _lerp_, _new_step,
                                    _steps_as_tensors, _use_grad, _zeros_like)
 
 __all__ = ["Adam", "AdamW"]
@@ -121,6 +121,10 @@ class Adam(Optimizer):
                 g = self._grad(d, p.grad._data, maximize, 0 if decoupled else wd)
                 m_t, v_t = state["exp_avg"], state["exp_avg_sq"]
                 m, v = m_t._data, v_t._data
+                mx_t = state["max_exp_avg_sq"] if amsgrad else None
+                mx = None if mx_t is None else mx_t._data
+                if d.dtype.kind == "c":
+                    d, g, m, v, mx = _as_real(d, g, m, v, mx)
                 tmp = self._work(d, 1)
                 _lerp_(m, g, 1 - beta1, tmp)
                 np.multiply(v, beta2, out=v)
@@ -133,10 +137,9 @@ class Adam(Optimizer):
                 step_size = lr / bias_correction1
                 bias_correction2_sqrt = bias_correction2 ** 0.5
                 if amsgrad:
-                    mx_t = state["max_exp_avg_sq"]
-                    np.maximum(mx_t._data, v, out=mx_t._data)
+                    np.maximum(mx, v, out=mx)
                     mx_t._vc[0] += 1
-                    v = mx_t._data
+                    v = mx
                 denom = tmp
                 np.sqrt(v, out=denom)
                 np.divide(denom, bias_correction2_sqrt, out=denom)

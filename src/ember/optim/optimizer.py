@@ -453,3 +453,10 @@ def _addcmul_sq_(v, g, value, tmp):
     np.multiply(g, value, out=tmp)
     np.multiply(tmp, g, out=tmp)
     np.add(v, tmp, out=v)
+
+
+def _as_real(*arrays):
+    """Complex arrays seen as real ones with a trailing (re, im) axis, like PyTorch's
+    ``view_as_real``: the adaptive optimizers treat the two parts as separate coordinates."""
+    return [a if a is None or a.dtype.kind != "c" else a.view(a.real.dtype).reshape(a.shape + (2,))
+            for a in arrays]

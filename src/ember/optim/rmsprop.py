@@ -2,7 +2,7 @@
 import numpy as np
 
 from ember._tensor import Tensor
-from ember.optim.optimizer import (Optimizer, _addcmul_sq_, _hyper, _lerp_, _new_step,
+from ember.optim.optimizer import (Optimizer, _addcmul_sq_, _as_real, _hyper, _lerp_, _new_step,
                                    _steps_as_tensors, _use_grad, _zeros_like)
 
 __all__ = ["RMSprop"]
@@ -95,13 +95,17 @@ class RMSprop(Optimizer):
                 g = self._grad(d, p.grad._data, maximize, wd)
                 v_t = state["square_avg"]
                 v = v_t._data
+                ga_t = state.get("grad_avg") if centered else None
+                buf_t = state.get("momentum_buffer") if momentum > 0 else None
+                ga = None if ga_t is None else ga_t._data
+                buf = None if buf_t is None else buf_t._data
+                if d.dtype.kind == "c":
+                    d, g, v, ga, buf = _as_real(d, g, v, ga, buf)
                 avg = self._work(d, 1)
                 np.multiply(v, alpha, out=v)
                 _addcmul_sq_(v, g, 1 - alpha, avg)
                 v_t._vc[0] += 1
                 if centered:
-                    ga_t = state["grad_avg"]
-                    ga = ga_t._data
                     _lerp_(ga, g, 1 - alpha, avg)
                     ga_t._vc[0] += 1
                     # square_avg.addcmul(grad_avg, grad_avg, value=-1), in PyTorch's order
@@ -113,8 +117,6 @@ class RMSprop(Optimizer):
                     np.sqrt(v, out=avg)
                 np.add(avg, eps, out=avg)
                 if momentum > 0:
-                    buf_t = state["momentum_buffer"]
-                    buf = buf_t._data
                     np.multiply(buf, momentum, out=buf)
                     np.divide(g, avg, out=avg)
                     np.add(buf, avg, out=buf)
