@@ -155,9 +155,10 @@ def test_requires_grad_and_parameters(tmp_path):
     assert isinstance(back["frozen"], torch.nn.Parameter) and not back["frozen"].requires_grad
 
 
-# ---- non-tensor values -----------------------------------------------------------------------------
+# ---- non-tensor values ---------------------------------------------------------------------------
 PLAIN = {"none": None, "t": True, "f": False, "i": 3, "neg": -7, "big": 2**70, "neg_big": -2**40,
-         "mid": 70000, "float": 0.1, "inf": math.inf, "str": "héllo ✓", "empty": "", "bytes": b"\x00ab",
+         "mid": 70000, "float": 0.1, "inf": math.inf, "str": "héllo ✓", "empty": "",
+         "bytes": b"\x00ab",
          "nobytes": b"", "barr": bytearray(b"xy"), "set": {1, 2, 3}, "complex": 1.5 - 2j,
          "tuple": (1, (2, "x"), [3]), "list": [1, [2, [3, []]]], 3: "int key", (1, 2): "tuple key",
          "ordered": collections.OrderedDict([("b", 1), ("a", 2)])}
@@ -189,7 +190,8 @@ def test_numpy_scalars_are_saved_as_numbers(tmp_path):
 
 
 def test_optimizer_state_round_trip(tmp_path):
-    state = {"state": {0: {"step": ember.tensor(3.0), "exp_avg": ember.tensor(values((2, 3), "float32")),
+    state = {"state": {0: {"step": ember.tensor(3.0),
+                           "exp_avg": ember.tensor(values((2, 3), "float32")),
                            "exp_avg_sq": ember.zeros(2, 3)},
                        1: {"step": ember.tensor(3.0), "momentum_buffer": None}},
              "param_groups": [{"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0,
@@ -212,7 +214,7 @@ def test_optimizer_state_round_trip(tmp_path):
         same(loaded["state"][0][k], v)
 
 
-# ---- files, file objects, layout -------------------------------------------------------------------
+# ---- files, file objects, layout -----------------------------------------------------------------
 def test_file_objects_and_paths(tmp_path):
     obj = {"x": ember.arange(5)}
     buf = io.BytesIO()
@@ -283,9 +285,11 @@ def test_unsavable_objects_raise_type_error_and_write_nothing(tmp_path):
         assert not path.exists()
     with pytest.raises(TypeError, match="from_numpy"):
         save(np.zeros(2), path)
+    with pytest.raises(TypeError, match="state_dict"):
+        save(torch.nn.Linear(1, 1), path)
 
 
-# ---- map_location ----------------------------------------------------------------------------------
+# ---- map_location --------------------------------------------------------------------------------
 def _as_cuda_checkpoint(path):
     """Rewrite a CPU checkpoint so its storages say they were saved from 'cuda:0'."""
     with zipfile.ZipFile(path) as z:
@@ -341,7 +345,7 @@ def test_cuda_round_trip(tmp_path):
     assert load(tmp_path / "g.pt")["x"].device == ember.device("cpu")
 
 
-# ---- models ------------------------------------------------------------------------------------------
+# ---- models --------------------------------------------------------------------------------------
 def test_torch_model_state_dict_into_ember_model(tmp_path):
     nn = pytest.importorskip("ember.nn")
     if not hasattr(nn, "Linear"):
@@ -356,3 +360,18 @@ def test_torch_model_state_dict_into_ember_model(tmp_path):
     tmodel2 = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
     tmodel2.load_state_dict(via_torch(emodel.state_dict(), tmp_path))
     np.testing.assert_allclose(arr(tmodel2(torch.tensor(x))), arr(tmodel(torch.tensor(x))))
+
+
+def test_mmap_load(tmp_path):
+    x = torch.arange(12.0)
+    torch.save({"x": x, "view": x[4:].view(2, 4), "i": torch.arange(3), "e": torch.zeros(0)},
+               tmp_path / "m.pt")
+    before = (tmp_path / "m.pt").read_bytes()
+    loaded = load(tmp_path / "m.pt", mmap=True)
+    assert loaded["x"].is_cpu and loaded["view"].shape == (2, 4)
+    np.testing.assert_array_equal(arr(loaded["view"]), np.arange(4.0, 12.0).reshape(2, 4))
+    loaded["x"]._data[5] = -1.0  # views share the mapping; the file itself never changes
+    assert loaded["view"][0, 1].item() == -1.0
+    assert (tmp_path / "m.pt").read_bytes() == before
+    with pytest.raises(ValueError, match="needs a path"):
+        load(io.BytesIO(before), mmap=True)

@@ -36,9 +36,9 @@ import numpy as np
 
 from ember._serialization import safetensors_io
 from ember._serialization.pickler import Pickler
-from ember._serialization.unpickler import (ALLOWED, USER_ALLOWED, Refused, RestrictedUnpickler, Storage,
-                                            StorageType, restore_location, storage_itemsize,
-                                            warn_bfloat16)
+from ember._serialization.unpickler import (ALLOWED, USER_ALLOWED, Refused, RestrictedUnpickler,
+                                            Storage, StorageType, restore_location,
+                                            storage_itemsize, warn_bfloat16)
 from ember._serialization.zipformat import ZipReader, ZipWriter
 
 __all__ = ["save", "load", "save_safetensors", "load_safetensors", "add_safe_globals",
@@ -96,8 +96,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
             strings and containers, and refuse anything else in the file. ``False`` lets the
             file name any Python global -- **which runs code from the file: use it only for files
             you trust** (PyTorch-only globals still can't load).
-        pickle_module, mmap, pickle_load_args: accepted for torch compatibility (``mmap`` is
-            ignored: data is read into memory).
+        mmap: map the file's storages into memory instead of reading them (``f`` must be a
+            path): loading is instant and pages are read when used; changes to the tensors stay
+            in memory (copy-on-write). Skips the checksum test of the data.
+        pickle_module, pickle_load_args: accepted for torch compatibility.
 
     Returns:
         The saved object; tensors are ember Tensors, parameters ``ember.nn.Parameter``.
@@ -120,10 +122,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         path = os.fspath(f)
         source = f"'{path}'"
         with open(path, "rb") as fh:
-            return _load_stream(fh, source, map_location, weights_only, path)
+            return _load_stream(fh, source, map_location, weights_only, path, mmap)
+    if mmap:
+        raise ValueError("ember.load(mmap=True) needs a path, not a file object")
     if not (hasattr(f, "read") and hasattr(f, "seek") and _seekable(f)):
         f = io.BytesIO(f.read())  # a pipe or socket: zip needs to seek
-    return _load_stream(f, "the file object", map_location, weights_only, None)
+    return _load_stream(f, "the file object", map_location, weights_only, None, False)
 
 
 # ---- writing -------------------------------------------------------------------------------------
@@ -194,7 +198,7 @@ class _Passthrough(Exception):
     """Carries an error from the user's ``map_location`` out of the unpickler unchanged."""
 
 
-def _load_stream(fh, source, map_location, weights_only, path):
+def _load_stream(fh, source, map_location, weights_only, path, mmap):
     start = fh.tell()
     head = fh.read(16)
     total = fh.seek(0, os.SEEK_END) - start
@@ -204,7 +208,7 @@ def _load_stream(fh, source, map_location, weights_only, path):
                            "was it created by a save that did not finish?")
     try:
         if head.startswith(b"PK"):
-            return _load_zip(fh, source, map_location, weights_only)
+            return _load_zip(fh, source, map_location, weights_only, path if mmap else None)
         if safetensors_io.is_safetensors(head, total):
             return _load_safetensors_stream(fh, path, map_location)
         if head.startswith(_LEGACY_MAGIC):
@@ -243,7 +247,7 @@ def _describe(e):
     return msg
 
 
-def _load_zip(fh, source, map_location, weights_only):
+def _load_zip(fh, source, map_location, weights_only, mmap_path):
     reader = ZipReader(fh)
     if reader.has("constants.pkl"):
         raise RuntimeError(f"ember.load: {source} is a TorchScript archive (torch.jit.save); "
@@ -271,7 +275,7 @@ def _load_zip(fh, source, map_location, weights_only):
         nbytes = int(numel) * storage_itemsize(stype)
         if reader.size(name) != nbytes:
             raise _Corrupt(f"the record {name} has {reader.size(name)} bytes, expected {nbytes}")
-        raw = reader.read_array(name)
+        raw = reader.map_array(name, mmap_path) if mmap_path else reader.read_array(name)
         if stype.dtype == "bfloat16":
             arr = (raw.view(order == b"big" and ">u2" or "<u2").astype(np.uint32) << 16).view(
                 np.float32)
@@ -322,7 +326,7 @@ def _seekable(f):
         return False
 
 
-# ---- safetensors -----------------------------------------------------------------------------------
+# ---- safetensors ---------------------------------------------------------------------------------
 def save_safetensors(tensors, path, metadata=None):
     """Save a dict of tensors as a ``.safetensors`` file (atomically, like :func:`save`).
 

@@ -41,7 +41,8 @@ def test_ember_file_loads_in_safetensors_torch(tmp_path):
 
 def test_safetensors_torch_file_loads_in_ember(tmp_path):
     torch.manual_seed(0)
-    sd = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)).state_dict()
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    sd = model.state_dict()
     sd = {k: v.contiguous() for k, v in sd.items()}
     safetensors.torch.save_file(sd, tmp_path / "t.safetensors")
     for loaded in (load_safetensors(tmp_path / "t.safetensors"),
@@ -58,7 +59,8 @@ def test_safetensors_torch_file_loads_in_ember(tmp_path):
 def test_bfloat16_loads_as_float32(tmp_path):
     t = {"bf": torch.tensor([[1.5, -2.0], [3e38, 1e-3]]).to(torch.bfloat16), "f": torch.ones(2)}
     safetensors.torch.save_file(t, tmp_path / "b.safetensors")
-    for source in (tmp_path / "b.safetensors", io.BytesIO((tmp_path / "b.safetensors").read_bytes())):
+    path = tmp_path / "b.safetensors"
+    for source in (path, io.BytesIO(path.read_bytes())):
         with pytest.warns(UserWarning, match="bfloat16"):
             loaded = load_safetensors(source)
         assert loaded["bf"].dtype == ember.float32

@@ -181,8 +181,7 @@ class Pickler:
             f"ember.save can't save an object of type {t.__module__}.{t.__qualname__}: checkpoints "
             "hold tensors, numbers, strings, bytes, None, dtypes, devices and containers (dict, "
             "OrderedDict, list, tuple, set) of them, so that they load safely (weights_only) in "
-            "ember and PyTorch" + (". Wrap NumPy arrays with ember.from_numpy(array)"
-                                   if isinstance(obj, np.ndarray) else ""))
+            "ember and PyTorch" + _hint(obj))
 
     def _save_tuple(self, items, memo=True):
         if not items:
@@ -263,6 +262,14 @@ class Pickler:
             self._call("collections", "OrderedDict")
             self.out.append(b"tR")
         self._put(id(t), t)
+
+
+def _hint(obj):
+    if isinstance(obj, np.ndarray):
+        return ". Wrap NumPy arrays with ember.from_numpy(array)"
+    if callable(getattr(obj, "state_dict", None)):
+        return ". Save a model's or optimizer's state_dict() and load it back with load_state_dict"
+    return ""
 
 
 def _contiguous_strides(shape):

@@ -118,7 +118,7 @@ def restore_location(map_location):
     return lambda s, loc: s.to(target)
 
 
-# ---- rebuild functions: what torch._utils' names resolve to ----------------------------------------
+# ---- rebuild functions: what torch._utils' names resolve to --------------------------------------
 def _ints(name, v):
     if not isinstance(v, (tuple, list)) or not all(type(x) is int for x in v):
         raise pickle.UnpicklingError(f"tensor {name} must be a tuple of ints, got {v!r}")
@@ -150,7 +150,8 @@ def _rebuild_tensor(storage, storage_offset, size, stride, dtype=None):
     # NOTE: views into the one storage array, so tensors that shared memory when saved share it
     # again (as in torch); a contiguous tensor is a plain reshape of its slice.
     flat = arr[storage_offset:storage_offset + last + 1]
-    contiguous = stride == tuple(int(np.prod(size[i + 1:], dtype=np.int64)) for i in range(len(size)))
+    contiguous = stride == tuple(int(np.prod(size[i + 1:], dtype=np.int64))
+                                 for i in range(len(size)))
     if contiguous:
         return wrap(flat[:numel].reshape(size))
     return wrap(xp.lib.stride_tricks.as_strided(flat, size, tuple(s * arr.itemsize for s in stride)))
@@ -216,7 +217,7 @@ def _set_state(obj, state):
 
 
 class ParameterType:
-    """What ``torch.nn.parameter.Parameter`` resolves to (an ember Parameter when ember.nn exists)."""
+    """What ``torch.nn.parameter.Parameter`` resolves to (an ember Parameter if ember.nn exists)."""
 
     def __new__(cls, data=None, requires_grad=True):
         return make_parameter(data, requires_grad)

@@ -115,6 +115,21 @@ class ZipReader:
     def size(self, name):
         return self._infos[name].file_size
 
+    def map_array(self, name, path):
+        """The record's bytes as a copy-on-write memory map of ``path`` (``load(mmap=True)``):
+        pages are read when touched and writes stay private, as with torch's MAP_PRIVATE.
+        No CRC check: that would read everything."""
+        info = self._infos[name]
+        self._zf.fp.seek(info.header_offset)
+        head = self._zf.fp.read(30)
+        if len(head) != 30 or head[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header for record '{name}'")
+        start = info.header_offset + 30 + int.from_bytes(head[26:28], "little") + \
+            int.from_bytes(head[28:30], "little")
+        if info.file_size == 0:
+            return np.empty(0, np.uint8)
+        return np.memmap(path, np.uint8, "c", start, (info.file_size,)).view(np.ndarray)
+
     def read_array(self, name):
         """The record's bytes as a new writable ``uint8`` array (read once, CRC-checked)."""
         info = self._infos[name]
