@@ -116,32 +116,67 @@ def inplace_method(fn, name=None):
 
 
 # ---- in-place ops without an out-of-place twin -----------------------------------------------------
+def _assign(self, value):
+    """``self[...] = value`` with PyTorch's error for memory shared by several elements."""
+    try:
+        self._data[...] = value
+    except ValueError as e:
+        if not self._data.flags.writeable:
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
+                               "refers to a single memory location. Please clone() the tensor before "
+                               "performing the operation.") from None
+        raise RuntimeError(str(e)) from None
+    self._vc[0] += 1
+
+
 def zero_(self):
     """Fill with zeros."""
-    return fill_(self, 0)
+    return _fill(self, 0, ZeroBackward0)
 
 
 def fill_(self, value):
-    """Fill with ``value`` (a number or a one-element tensor)."""
-    if isinstance(value, Tensor) and (STATE.enabled and (value._rg or self._rg)):
-        from ember._ops.shape import expand
-        return apply_inplace(self, lambda s, v: expand(v.to(s.dtype).reshape(()), s._data.shape),
-                             value)
+    """Fill with ``value`` (a number or a 0-dimensional tensor)."""
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        if _needs_grad(self, (value,)):
+            check_leaf(self)
+            node = connect(FillBackward3(), (self, value))
+            _assign(self, value._data)
+            self.grad_fn, self._oi, self._rg = node, 0, True
+            return self
+        value = value._data
+    return _fill(self, value, FillBackward2)
+
+
+def _fill(self, value, node_cls):
     check_leaf(self)
     record = STATE.enabled and self._rg
-    node = connect(FillBackward0(), (self,)) if record else None
-    self._data[...] = value.item() if isinstance(value, Tensor) else value
-    self._vc[0] += 1
+    node = connect(node_cls(), (self,)) if record else None
+    _assign(self, value)
     if record:
         self.grad_fn, self._oi = node, 0
     return self
 
 
-class FillBackward0(Node):
+class FillBackward2(Node):
     """The old value was overwritten by a constant: it gets a zero gradient."""
 
     def backward(self, g):
         return g * 0
+
+
+class ZeroBackward0(FillBackward2):
+    pass
+
+
+class FillBackward3(Node):
+    """Filled from a 0-d tensor: that tensor gets the sum of the gradient."""
+
+    def backward(self, g):
+        return (None if self._next[0] is None else g * 0,
+                None if self._next[1] is None else g.sum())
 
 
 class CopyBackwards(Node):
@@ -158,19 +193,20 @@ def copy_(self, src, non_blocking=False):
     arr = src._data
     if type(arr) is not type(self._data):
         arr = _backend.to_device(arr, self.device)
-    if np.broadcast_shapes(arr.shape, self._data.shape) != self._data.shape:
-        raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1})"
-                           f" must match the size of tensor b ({arr.shape[-1]}) at non-singleton "
-                           "dimension")
+    try:
+        ok = np.broadcast_shapes(arr.shape, self._data.shape) == self._data.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        from ember._ops._arith import shape_error
+        raise shape_error(self._data, arr)
     if not _needs_grad(self, (src,)):
-        self._data[...] = arr
-        self._vc[0] += 1
+        _assign(self, arr)
         return self
     check_leaf(self)
     node = CopyBackwards()
     connect(node, (self, src))
-    self._data[...] = arr
-    self._vc[0] += 1
+    _assign(self, arr)
     self.grad_fn, self._oi, self._rg = node, 0, True
     return self
 
@@ -183,9 +219,6 @@ methods(zero_=zero_, fill_=fill_, copy_=copy_)
 # module runs (ember._ops imports them first), and they must not import this module back.
 from ember._ops import compare as _cmp, elementwise as _ew, unary as _un  # noqa: E402
 
-_SCALAR_TYPES = (float, int, bool)
-
-
 def _fast_operand(d, other, floats_only):
     """``other`` as an operand NumPy can combine into ``d`` in place giving PyTorch's result, or None
     when the general path must decide (promotion, broadcasting, errors)."""
@@ -195,14 +228,21 @@ def _fast_operand(d, other, floats_only):
     t = type(other)
     if t is float:
         return other if k == "f" else None
-    if t is int or t is bool:
+    if t is int:  # (a Python bool takes the general path: ``sub_(True)`` raises)
         return other
     if t is Tensor:
         od = other._data
         if od.dtype == d.dtype and type(od) is type(d) and (
-                od.shape == d.shape or np.broadcast_shapes(od.shape, d.shape) == d.shape):
+                od.shape == d.shape or _broadcasts_to(od.shape, d.shape)):
             return od
     return None
+
+
+def _broadcasts_to(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
 
 
 def _fast_binary(ufunc, fn, floats_only=False, name=None):
