@@ -184,17 +184,18 @@ def _matmul(input, other, out, node_cls=None):
         _check_tensor(input, "matmul", "input", 1)
         _check_tensor(other, "matmul", "other", 2)
         raise
-    na, nb = ad.ndim, bd.ndim
-    if ad.dtype != bd.dtype or na < 2 or nb < 2 or ad.shape[-1] != bd.shape[-2] or \
-            ad.dtype == np.bool_:
-        r = _matmul_slow(ad, bd, na, nb)
-    else:
+    dt, sa, sb = ad.dtype, ad.shape, bd.shape
+    na, nb = len(sa), len(sb)
+    if (dt is bd.dtype or dt == bd.dtype) and na > 1 and nb > 1 and sa[-1] == sb[-2] \
+            and dt.kind != "b":
         # the hot path (Linear layers): same dtype, matrices, matching inner dims
         try:
             r = ad @ bd
         except ValueError:
-            _broadcast_error(ad.shape[:-2], bd.shape[:-2])
+            _broadcast_error(sa[:-2], sb[:-2])
             raise
+    else:
+        r = _matmul_slow(ad, bd, na, nb)
     if STATE.enabled and (input._rg or other._rg):
         if node_cls is not None:
             node = node_cls()
@@ -475,13 +476,22 @@ def tensordot(a, b, dims=2, out=None):
     return r if out is None else _out(r, out)
 
 
+def _dunder_matmul(self, other):
+    if isinstance(other, Tensor):
+        return _matmul(self, other, None)
+    return NotImplemented
+
+
+def _dunder_rmatmul(self, other):
+    if isinstance(other, Tensor):
+        return _matmul(other, self, None)
+    return NotImplemented
+
+
 from ember._ops.einsum import einsum  # noqa: E402
 
 methods(
     matmul=matmul, mm=mm, bmm=bmm, mv=mv, dot=dot, vdot=vdot, inner=inner, outer=outer, ger=ger,
     addmm=addmm, addmv=addmv, baddbmm=baddbmm, addbmm=addbmm,
-    __matmul__=lambda self, other: matmul(self, other) if isinstance(other, Tensor)
-    else NotImplemented,
-    __rmatmul__=lambda self, other: matmul(other, self) if isinstance(other, Tensor)
-    else NotImplemented,
+    __matmul__=_dunder_matmul, __rmatmul__=_dunder_rmatmul,
 )
