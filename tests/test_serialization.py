@@ -376,3 +376,27 @@ def test_mmap_load(tmp_path):
     assert (tmp_path / "m.pt").read_bytes() == before
     with pytest.raises(ValueError, match="needs a path"):
         load(io.BytesIO(before), mmap=True)
+
+
+def test_ember_optimizer_resumes_from_checkpoint(tmp_path):
+    optim = pytest.importorskip("ember.optim")
+    from ember.nn import Parameter
+
+    def run(steps, p, opt):
+        for _ in range(steps):
+            opt.zero_grad()
+            (p * p * ember.arange(3.0)).sum().backward()
+            opt.step()
+
+    p = Parameter(ember.ones(3))
+    opt = optim.Adam([p], lr=0.1)
+    run(2, p, opt)
+    save({"p": p, "opt": opt.state_dict()}, tmp_path / "ckpt.pt")
+    run(2, p, opt)
+    ckpt = load(tmp_path / "ckpt.pt")
+    q = ckpt["p"]
+    opt2 = optim.Adam([q], lr=0.1)
+    opt2.load_state_dict(ckpt["opt"])
+    run(2, q, opt2)
+    np.testing.assert_array_equal(arr(q), arr(p))
+    assert torch.load(tmp_path / "ckpt.pt", weights_only=True)["opt"]["param_groups"][0]["lr"] == 0.1
