@@ -113,9 +113,9 @@ def _data_array(data, dtype):
     if isinstance(data, Tensor):
         arr = data._data
         return arr.copy() if dtype is None else arr.astype(dtype.np)
-    if isinstance(data, np.ndarray):
+    if isinstance(data, np.ndarray) or _is_cupy(data):
         _dtype.from_numpy_dtype(data.dtype)
-        return np.array(data, dtype=None if dtype is None else dtype.np)
+        return data.astype(data.dtype if dtype is None else dtype.np, order="C", copy=True)
     if isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     found = set()
@@ -132,6 +132,10 @@ def _data_array(data, dtype):
         return np.array(src, dtype=nd).reshape(shape)
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
+
+
+def _is_cupy(x):
+    return type(x).__module__.startswith("cupy")
 
 
 def _finish(arr, device, requires_grad):
@@ -172,7 +176,7 @@ def as_tensor(data, dtype=None, device=None):
                 (device is None or _backend.as_device(device) == data.device):
             return data
         return data.to(device=device, dtype=dtype)
-    if isinstance(data, np.ndarray):
+    if isinstance(data, np.ndarray) or _is_cupy(data):
         arr = data if dtype is None else data.astype(_dtype.as_dtype(dtype).np, copy=False)
         _dtype.from_numpy_dtype(arr.dtype)
         return _finish(arr, device, False)
