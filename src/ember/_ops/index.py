@@ -143,12 +143,10 @@ def _plan(index, shape):
             j += 1
         elif kind == "arr":
             size = shape[i]
-            if v.size:
-                if size == 0:
-                    raise IndexError("index is out of bounds for dimension with size 0")
+            if v.size and oob is None:
                 lo, hi = int(v.min()), int(v.max())
-                if (lo < -size or hi >= size) and oob is None:
-                    oob = (j, hi if hi >= size else lo, n_adv, size)
+                if lo < -size or hi >= size:
+                    oob = (hi if hi >= size else lo, n_adv, size)
             basic.append(slice(None))
             adv[j] = v
             n_adv += 1
@@ -176,16 +174,19 @@ def _plan(index, shape):
         adv_t = tuple(adv.get(k, slice(None)) for k in range(max(adv) + 1))
         arrays = [a for a in adv_t if not isinstance(a, slice)]
         try:
-            np.broadcast_shapes(*[a.shape for a in arrays])
+            b = np.broadcast_shapes(*[a.shape for a in arrays])
         except ValueError:
             raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
                              f"with shapes {', '.join(str(list(a.shape)) for a in arrays)}") from None
         plan = _Plan(tuple(basic), adv_t, "Index")
-        if oob is not None:
-            # NOTE: PyTorch checks bounds while copying elements, so an empty result never fails
+        if oob is not None and np.prod(b) != 0:
+            # NOTE: PyTorch checks bounds while copying elements: an index into a dim of size 0
+            # fails, any other out-of-bounds index only when the result has elements
+            bad, k, size = oob
+            if size == 0:
+                raise IndexError("index is out of bounds for dimension with size 0")
             dummy = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), shape, (0,) * nd)
             if np.prod(_region_shape(dummy, plan)) != 0:
-                _, bad, k, size = oob
                 raise IndexError(f"index {bad} is out of bounds for dimension {k} with size {size}")
             plan.adv = tuple(a if isinstance(a, slice) else np.zeros_like(a) for a in adv_t)
         return plan
