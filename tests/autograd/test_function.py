@@ -390,3 +390,24 @@ def test_instantiating_is_deprecated(lib):
         f = F()
     with pytest.raises(RuntimeError, match="Legacy autograd function"):
         f(lib.ones(1))
+
+
+def test_ctx_and_outputs_are_freed_without_the_cycle_collector(lib):
+    import gc
+    import weakref
+    Exp = _exp(lib)  # saves its output
+    x = lib.ones(2, requires_grad=True)
+    gc.disable()
+    try:
+        y = Exp.apply(x)
+        ref = weakref.ref(y.grad_fn)
+        del y  # never differentiated: nothing but reference counting may free it
+        assert ref() is None
+        y = Exp.apply(x)
+        (g,) = lib.autograd.grad(y.sum(), x, create_graph=True)  # the saved output has grad_fn
+        assert g.grad_fn is not None
+        ref = weakref.ref(y.grad_fn)
+        del y, g
+        assert ref() is None
+    finally:
+        gc.enable()

@@ -10,7 +10,7 @@ import functools
 
 from ember.autograd import graph as _graph
 from ember.autograd.grad_mode import STATE
-from ember.autograd.graph import Node, connect, edge, forward_trace
+from ember.autograd.graph import _FREED, Node, _raise_modified, connect, edge, forward_trace
 
 __all__ = ["FunctionCtx", "BackwardCFunction", "FunctionMeta", "Function", "once_differentiable",
            "InplaceFunction"]
@@ -64,10 +64,25 @@ class BackwardCFunction(FunctionCtx, Node):
     def __repr__(self):
         return f"<ember.autograd.function.{self.name()} object at {hex(id(self))}>"
 
+    @property
+    def saved_tensors(self):
+        """The tensors given to ``save_for_backward``, checked against in-place changes."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_FREED)
+        out = []
+        for t, v in zip(saved, self._versions):
+            if type(t) is _SavedOutput:
+                t = t.unpack(self)
+            if v is not None and t._vc[0] != v:
+                _raise_modified(self, t, v, t._vc[0])
+            out.append(t)
+        return tuple(out)
+
     def backward(self, *grads):
         """Run the user's ``backward`` (the engine calls this) and check what it returns."""
         cls = self._forward_cls
-        if self.materialize_grads and None in grads:
+        if self.materialize_grads and any(g is None for g in grads):
             grads = tuple(g if g is not None or m is None else _zeros(m)
                           for g, m in zip(grads, self._out_meta))
         user = cls.vjp if cls.vjp is not Function.vjp else cls.backward
@@ -89,6 +104,23 @@ class BackwardCFunction(FunctionCtx, Node):
                                    f"at position {i + 1}, but the corresponding forward input was "
                                    "not a Variable")
         return tuple(o for o, is_t in zip(out, self._is_tensor) if is_t)
+
+
+class _SavedOutput:
+    """A saved output of the Function, kept without its ``grad_fn`` (the ctx itself), so that ctx
+    and output do not form a reference cycle; rebuilt on access with ``grad_fn=ctx``, which double
+    backward needs (PyTorch's SavedVariable does the same for outputs)."""
+
+    __slots__ = ("data", "vc", "oi")
+
+    def __init__(self, t):
+        self.data, self.vc, self.oi = t._data, t._vc, t._oi
+
+    def unpack(self, ctx):
+        from ember._tensor import wrap
+        t = wrap(self.data)
+        t._vc, t._oi, t._rg, t.grad_fn = self.vc, self.oi, True, ctx
+        return t
 
 
 def _zeros(meta):
@@ -241,6 +273,13 @@ def _wrap_outputs(ctx, args, out, record):
             ctx._trace = forward_trace()
         # versions are read now, after mark_dirty's bump, as PyTorch saves after wrapping outputs
         Node.save_for_backward(ctx, *ctx.to_save)
+        if any(t is not None and t.grad_fn is ctx for t in ctx._saved):
+            ctx._saved = tuple(_SavedOutput(t) if t is not None and t.grad_fn is ctx else t
+                               for t in ctx._saved)
+    # NOTE: drop the forward's bookkeeping: it holds outputs whose grad_fn is ctx (a reference cycle
+    # that would outlive backward's freeing of the saved tensors)
+    for name in ("to_save", "dirty_tensors", "non_differentiable"):
+        ctx.__dict__.pop(name, None)
     return tuple(outs) if is_tuple else outs[0]
 
 
