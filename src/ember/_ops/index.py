@@ -95,17 +95,27 @@ def _slice_bounds(s, size):
     return start, max(stop, start), step
 
 
+_ONE_DIM = frozenset(("int", "slice", "arr"))
+
+
 def _plan(index, shape):
     """Parse ``index`` for a tensor of ``shape`` (PyTorch's errors for bad indices)."""
-    single = not isinstance(index, tuple)
-    if isinstance(index, list) and _seq_as_tuple(index):
-        index, single = tuple(index), False
-    items = [_classify(i) for i in (index if not single else (index,))]
     nd = len(shape)
-    used = 0
+    if type(index) is int and nd and -shape[0] <= index < shape[0]:  # the common x[i]
+        return _Plan((index, Ellipsis), None, "Select")
+    single = not isinstance(index, tuple)
+    if single and type(index) is list and _seq_as_tuple(index):
+        index, single = tuple(index), False
+    items = [_classify(index)] if single else [_classify(i) for i in index]
+    used = n_ell = 0
     for kind, v in items:
-        used += 1 if kind in ("int", "slice", "arr") else v.ndim if kind == "mask" else 0
-    if sum(k == "ell" for k, _ in items) > 1:
+        if kind in _ONE_DIM:
+            used += 1
+        elif kind == "mask":
+            used += v.ndim
+        elif kind == "ell":
+            n_ell += 1
+    if n_ell > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     if used > nd:
         if nd == 0 and items[0][0] == "int":
@@ -174,7 +184,8 @@ def _plan(index, shape):
         adv_t = tuple(adv.get(k, slice(None)) for k in range(max(adv) + 1))
         arrays = [a for a in adv_t if not isinstance(a, slice)]
         try:
-            b = np.broadcast_shapes(*[a.shape for a in arrays])
+            b = arrays[0].shape if len(arrays) == 1 else np.broadcast_shapes(*[a.shape for a in
+                                                                               arrays])
         except ValueError:
             raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
                              f"with shapes {', '.join(str(list(a.shape)) for a in arrays)}") from None
