@@ -10,8 +10,8 @@ F32, F64 = np.float32, np.float64
 
 
 @pytest.mark.parametrize("op", ["cumsum", "cumprod"])
-@pytest.mark.parametrize("shape,dim", [((5,), 0), ((3, 4), 1), ((3, 4), -2), ((2, 3, 4), 1), ((), 0), ((), -1),
-                                       ((0, 3), 0), ((0, 3), 1), ((3, 1), 1)])
+@pytest.mark.parametrize("shape,dim", [((5,), 0), ((3, 4), 1), ((3, 4), -2), ((2, 3, 4), 1),
+                                       ((), 0), ((), -1), ((0, 3), 0), ((0, 3), 1), ((3, 1), 1)])
 @pytest.mark.parametrize("dt", [F32, F64])
 def test_cumsum_cumprod(op, shape, dim, dt):
     x = rand(*shape, dtype=dt, low=0.5, high=1.5)
@@ -37,8 +37,8 @@ def test_cumsum_cumprod_errors_names_inplace():
     compare(lambda lib, x: (x * 1).cumsum_(1).cumprod_(0), rand(2, 3))
 
 
-ZEROS = [np.array([2.0, 0.0, 3.0, 4.0]), np.array([2.0, 0.0, 3.0, 0.0, 5.0]), np.array([0.0, 0.5, -2.0]),
-         np.array([1.5, 2.0, 0.0]), np.array([0.0, 0.0]),
+ZEROS = [np.array([2.0, 0.0, 3.0, 4.0]), np.array([2.0, 0.0, 3.0, 0.0, 5.0]),
+         np.array([0.0, 0.5, -2.0]), np.array([1.5, 2.0, 0.0]), np.array([0.0, 0.0]),
          np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0], [0.5, 1.5, -1.0]])]
 
 

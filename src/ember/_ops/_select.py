@@ -48,7 +48,7 @@ def track_pair(a, b, node, inputs):
     return t0, t1
 
 
-# ---- gather / scatter along a dim -------------------------------------------------------------------
+# ---- gather / scatter along a dim ----------------------------------------------------------------
 class GatherBackward0(Node):
     def backward(self, g):
         return put_along(g, self.index, self.axis, self.shape)
@@ -71,8 +71,8 @@ class ScatterBackward0(Node):
 
 
 def put_along(src, index, axis, shape):
-    """A zero tensor of ``shape`` with ``src`` written at ``index`` along ``axis`` (indices along the
-    axis must be distinct: a permutation or a selection)."""
+    """A zero tensor of ``shape`` with ``src`` written at ``index`` along ``axis`` (indices along
+    the axis must be distinct: a permutation or a selection)."""
     s = src._data
     xp = xp_of(s)
     r = xp.zeros(shape, s.dtype)

@@ -1,9 +1,9 @@
 """Reductions: sum, mean, prod, max/min, amax/amin, argmax/argmin, all/any, count_nonzero.
 
 ``dim`` is an int or a tuple of ints (``None``: every dim), negative dims count from the end, and
-``keepdim=True`` keeps the reduced dims with size 1. Result dtypes follow PyTorch: sums and products of
-integers and bools are int64, ``all``/``any`` give bool, ``argmax`` gives int64. Variance, norms and
-logsumexp live in ``stats.py``, cumulative ops in ``scan.py``.
+``keepdim=True`` keeps the reduced dims with size 1. Result dtypes follow PyTorch: sums and products
+of integers and bools are int64, ``all``/``any`` give bool, ``argmax`` gives int64. Variance, norms
+and logsumexp live in ``stats.py``, cumulative ops in ``scan.py``.
 """
 import numpy as np
 
@@ -15,11 +15,11 @@ from ember._tensor import Tensor, methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
-__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "all",
-           "any", "count_nonzero", "return_types"]
+__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
+           "all", "any", "count_nonzero", "return_types"]
 
 
-# ---- shared helpers ----------------------------------------------------------------------------------
+# ---- shared helpers ------------------------------------------------------------------------------
 def axes_of(d, dim):
     """The sorted axes to reduce (None: all). A 0-d array accepts dim 0 / -1 and reduces nothing."""
     axes = dims_arg(dim, d.ndim)
@@ -82,7 +82,7 @@ def _needs_grad(input, r):
     return STATE.enabled and input._rg and r.dtype.kind in "fc"
 
 
-# ---- sum / mean --------------------------------------------------------------------------------------
+# ---- sum / mean ----------------------------------------------------------------------------------
 class SumBackward0(Node):
     def backward(self, g):
         return expand_back(g, self.shape, self.axes, self.keepdim)
@@ -140,7 +140,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     d = input._data
     if dtype is None and d.dtype.kind not in "fc":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {_dtype.from_numpy_dtype(d.dtype)}")
+                           "floating point or complex dtype. Got: "
+                           f"{_dtype.from_numpy_dtype(d.dtype)}")
     axes = axes_of(d, dim)
     out_dt = d.dtype if dtype is None else _dtype.as_dtype(dtype).np
     acc = np.float32 if out_dt == np.float16 else out_dt
@@ -155,7 +156,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     return wrap(r)
 
 
-# ---- prod --------------------------------------------------------------------------------------------
+# ---- prod ----------------------------------------------------------------------------------------
 class ProdBackward0(Node):
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -197,7 +198,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return _prod(input, axes, keepdim, dtype, ProdBackward0 if dim is None else ProdBackward1)
 
 
-# ---- max / min ---------------------------------------------------------------------------------------
+# ---- max / min -----------------------------------------------------------------------------------
 def _evenly(x, out, axes):
     """The gradient weights of a max-like reduction: split evenly among the elements equal to the
     result (NaN results select the NaNs), as PyTorch's evenly_distribute_backward."""
@@ -390,7 +391,7 @@ def argmin(input, dim=None, keepdim=False):
     return _arg(input, dim, keepdim, "argmin")
 
 
-# ---- logical reductions ------------------------------------------------------------------------------
+# ---- logical reductions --------------------------------------------------------------------------
 def _logical(input, dim, keepdim, name):
     d = input._data
     axes = axes_of(d, dim)

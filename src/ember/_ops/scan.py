@@ -1,8 +1,9 @@
 """Cumulative ops along a dim: ``cumsum`` and ``cumprod``.
 
-Integers and bools accumulate as int64 (PyTorch's rule); half accumulates in float32. The gradient of a
-cumsum is a reversed cumsum, which is a cumsum too (``_cumsum(..., reverse=True)``), so derivatives of
-any order stay inside this file. cumprod's gradient is exact with zeros in the input, to any order.
+Integers and bools accumulate as int64 (PyTorch's rule); half accumulates in float32. The gradient
+of a cumsum is a reversed cumsum, which is a cumsum too (``_cumsum(..., reverse=True)``), so
+derivatives of any order stay inside this file. cumprod's gradient is exact with zeros in the
+input, to any order.
 """
 import numpy as np
 
@@ -44,14 +45,14 @@ def _needs_grad(input, r):
     return STATE.enabled and input._rg and r.dtype.kind in "fc"
 
 
-# ---- cumsum ------------------------------------------------------------------------------------------
+# ---- cumsum --------------------------------------------------------------------------------------
 class CumsumBackward0(Node):
     def backward(self, g):
         return _cumsum(g, self.axis, not self.reverse)
 
 
 def _cumsum(input, axis, reverse=False, dtype=None):
-    """cumsum along ``axis`` (already wrapped); ``reverse`` sums from the end (what backward needs)."""
+    """cumsum along ``axis`` (already wrapped); ``reverse`` sums from the end (for backward)."""
     d = input._data
     r = _scan(d, axis, dtype, xp_of(d).cumsum, reverse)
     if _needs_grad(input, r):
@@ -71,7 +72,7 @@ def cumsum(input, dim, *, dtype=None, out=None):
     return _cumsum(input, wrap_dim(dim, input._data.ndim), False, dtype)
 
 
-# ---- cumprod -----------------------------------------------------------------------------------------
+# ---- cumprod -------------------------------------------------------------------------------------
 class CumprodBackward0(Node):
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -101,7 +102,8 @@ def _cumprod_grad_zeros(x, g, out, axis, zero):
     first = zero & (nz == 1)
     between = (nz == 1) & ~first
     q = xp.cumprod(xp.where(between, x, 1), axis)        # prod_{z < i <= j} x_i for j in [z, z2)
-    s = (q * g * (nz == 1)).sum(axis, keepdims=True) * xp.where(before, x, 1).prod(axis, keepdims=True)
+    s = ((q * g * (nz == 1)).sum(axis, keepdims=True)
+         * xp.where(before, x, 1).prod(axis, keepdims=True))
     return xp.where(before, part, 0) + xp.where(first, s, 0)
 
 
@@ -141,7 +143,7 @@ def cumprod(input, dim, *, dtype=None, out=None):
     return _cumprod(input, wrap_dim(dim, input._data.ndim), dtype)
 
 
-# ---- product of the others (prod's gradient with zeros) ---------------------------------------------
+# ---- product of the others (prod's gradient with zeros) ------------------------------------------
 class ShiftBackward0(Node):
     def backward(self, g):
         return _shift(g, self.axis, -self.step, 0)
@@ -165,11 +167,12 @@ def _shift(input, axis, step, fill):
 
 
 def prod_others(x, axis):
-    """``prod_{j != k} x_j`` along ``axis`` for every k: exclusive cumprods from both ends, safe with
-    zeros and differentiable (PyTorch's prod_safe_zeros_backward)."""
+    """``prod_{j != k} x_j`` along ``axis`` for every k: exclusive cumprods from both ends, safe
+    with zeros and differentiable (PyTorch's prod_safe_zeros_backward)."""
     left = _cumprod(_shift(x, axis, 1, 1), axis)
     right = _cumprod(_shift(x.flip(axis), axis, 1, 1), axis).flip(axis)
     return left * right
 
 
-methods(cumsum=cumsum, cumprod=cumprod, cumsum_=inplace_method(cumsum), cumprod_=inplace_method(cumprod))
+methods(cumsum=cumsum, cumprod=cumprod, cumsum_=inplace_method(cumsum),
+        cumprod_=inplace_method(cumprod))

@@ -1,8 +1,8 @@
 """``softmax`` and ``log_softmax`` along a dim.
 
-Each is one primitive rather than a composition of exp / sum / div: the max along ``dim`` is subtracted
-first, so large inputs (1000.0) give no inf or NaN, and the backward reuses the saved output. Backward
-formulas are Tensor ops, so double backward works.
+Each is one primitive rather than a composition of exp / sum / div: the max along ``dim`` is
+subtracted first, so large inputs (1000.0) give no inf or NaN, and the backward reuses the saved
+output. Backward formulas are Tensor ops, so double backward works.
 """
 import numpy as np
 
@@ -15,7 +15,7 @@ __all__ = ["softmax", "log_softmax"]
 
 
 def _prepare(input, dim, dtype, name):
-    """The input cast to ``dtype`` (a tracked cast, as PyTorch's), its array and the wrapped axis."""
+    """The input cast to ``dtype`` (a tracked cast, as PyTorch's), its array, the wrapped axis."""
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
     if dtype is not None:

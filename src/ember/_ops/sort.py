@@ -1,8 +1,9 @@
-"""Sorting and order statistics: ``sort``, ``argsort``, ``msort``, ``topk``, ``kthvalue``, ``median``.
+"""Sorting and order statistics: ``sort``, ``argsort``, ``msort``, ``topk``, ``kthvalue``,
+``median``.
 
-Ops that select values return ``(values, indices)`` named tuples (``ember.return_types``); the gradient
-of the values goes back to the positions they were taken from. Sorting is stable, NaN sorts as the
-largest value (last ascending, first descending), as in PyTorch.
+Ops that select values return ``(values, indices)`` named tuples (``ember.return_types``); the
+gradient of the values goes back to the positions they were taken from. Sorting is stable; NaN
+sorts as the largest value (last ascending, first descending), as in PyTorch.
 """
 import numpy as np
 
@@ -52,7 +53,8 @@ class MedianBackward1(SortBackward0):
 
 
 def _selected(input, index, axis, keepdim, node_cls, cls):
-    """``(values, indices)`` for ``index`` (kept-dims shape) along ``axis``, tracked by ``node_cls``."""
+    """``(values, indices)`` at ``index`` (kept-dims shape) along ``axis``, tracked by
+    ``node_cls``."""
     d = input._data
     if d.ndim:
         vals = xp_of(d).take_along_axis(d, index, axis)

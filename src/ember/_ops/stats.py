@@ -33,7 +33,7 @@ def _upcast(d):
     return d.astype(np.float32) if d.dtype == np.float16 else d
 
 
-# ---- var / std ---------------------------------------------------------------------------------------
+# ---- var / std -----------------------------------------------------------------------------------
 def _correction(unbiased, correction):
     if correction is not None:
         if unbiased is not None:
@@ -53,9 +53,9 @@ def _moments(input, dim, unbiased, keepdim, correction, name):
     axes = axes_of(d, dim)
     n = count(d.shape, axes)
     if n - c <= 0:
-        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
-                      "the reduction factor (input numel divided by output numel).", UserWarning,
-                      stacklevel=4)
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=4)
     x = _upcast(d)
     with np.errstate(divide="ignore", invalid="ignore"):
         m = x.sum(axis=axes, keepdims=True) / x.dtype.type(n)
@@ -171,7 +171,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _with_mean(input, dim, unbiased, keepdim, correction, "std", StdMeanBackward0)
 
 
-# ---- logsumexp ---------------------------------------------------------------------------------------
+# ---- logsumexp -----------------------------------------------------------------------------------
 class LogsumexpBackward0(Node):
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -207,7 +207,7 @@ def logsumexp(input, dim, keepdim=False):
     return wrap(r)
 
 
-# ---- norms -------------------------------------------------------------------------------------------
+# ---- norms ---------------------------------------------------------------------------------------
 class LinalgVectorNormBackward0(Node):
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -259,14 +259,14 @@ def _vector_norm_array(d, p, axes):
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """The vector ``ord``-norm over ``dim`` (default all elements): ``sum(|x|^ord)^(1/ord)``;
-    ``inf``/``-inf`` give the max/min of ``|x|``, 0 the number of nonzeros. (``linalg.vector_norm``.)
-    """
+    ``inf``/``-inf`` give the max/min of ``|x|``, 0 the number of nonzeros
+    (``linalg.vector_norm``)."""
     if dtype is not None:
         x = x.to(dtype)
     d = x._data
     if d.dtype.kind not in "fc":
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                           f"Got {_TYPE_NAMES.get(d.dtype.name, d.dtype.name)}")
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_TYPE_NAMES.get(d.dtype.name, d.dtype.name)}")
     p = float(ord)
     axes = axes_of(d, dim)
     if p < 0 or math.isinf(p):
@@ -286,14 +286,15 @@ def _check_identity(d, axes, ord):
     """Norms with no identity (negative and infinite orders) refuse empty reductions."""
     if axes is None:
         if not d.size:
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor "
-                               "because the operation does not have an identity")
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty "
+                               "tensor because the operation does not have an identity")
         return
     for a in axes:
         if d.shape[a] == 0:
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on the dimension "
-                               f"{a}because this dimension is empty and the operation does not have "
-                               "an identity")
+            # NOTE: "{a}because" without a space is PyTorch's message
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on the "
+                               f"dimension {a}because this dimension is empty and the operation "
+                               "does not have an identity")
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
