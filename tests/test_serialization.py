@@ -400,3 +400,17 @@ def test_ember_optimizer_resumes_from_checkpoint(tmp_path):
     run(2, q, opt2)
     np.testing.assert_array_equal(arr(q), arr(p))
     assert torch.load(tmp_path / "ckpt.pt", weights_only=True)["opt"]["param_groups"][0]["lr"] == 0.1
+
+
+def test_load_then_save_keeps_sharing(tmp_path):
+    x = torch.arange(8.0)
+    torch.save({"x": x, "half": x[4:], "bf": torch.ones(4, dtype=torch.bfloat16)}, tmp_path / "a.pt")
+    for mmap in (False, True):
+        with pytest.warns(UserWarning, match="bfloat16"):
+            loaded = load(tmp_path / "a.pt", mmap=mmap)
+        save(loaded, tmp_path / "b.pt")
+        with zipfile.ZipFile(tmp_path / "b.pt") as z:  # still two storages, not three
+            assert sorted(n for n in z.namelist() if "/data/" in n) == ["b/data/0", "b/data/1"]
+        back = torch.load(tmp_path / "b.pt", weights_only=True)
+        assert back["half"].untyped_storage().data_ptr() == back["x"].untyped_storage().data_ptr()
+        assert back["half"].storage_offset() == 4 and back["bf"].dtype == torch.float32

@@ -138,7 +138,7 @@ def _write_archive(fh, data, storages, name):
     w.write_record(".storage_alignment", b"64")
     w.write_record("byteorder", b"little")
     for key, arr in storages:
-        if type(arr) is not np.ndarray:  # a CUDA (CuPy) storage: copy to the host
+        if not isinstance(arr, np.ndarray):  # a CUDA (CuPy) storage: copy to the host
             arr = arr.get()
         arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)  # no copy on little-endian
         w.write_record(f"data/{key}", arr.view(np.uint8))

@@ -30,42 +30,45 @@ _BATCH = 1000  # items per MARK ... APPENDS / SETITEMS, as pickle does
 
 
 def _ptr(arr):
-    return arr.__array_interface__["data"][0] if type(arr) is np.ndarray else arr.data.ptr
+    return arr.__array_interface__["data"][0] if isinstance(arr, np.ndarray) else arr.data.ptr
 
 
-def _root(arr):
-    """The array that owns ``arr``'s memory (following views, and ``as_strided``'s wrapper)."""
-    root = arr
+def _owner(arr):
+    """The array at the end of ``arr``'s chain of bases: the one owning the memory. (NumPy
+    collapses view chains to the owner, whatever its dtype; ``as_strided`` adds a wrapper.)"""
+    kind = type(arr)
     while True:
-        b = root.base
-        if isinstance(b, type(arr)):
-            root = b
-        elif isinstance(getattr(b, "base", None), type(arr)):  # np.lib.stride_tricks.DummyArray
-            root = b.base
-        else:
-            return root
+        b = arr.base
+        if not isinstance(b, kind):  # np.lib.stride_tricks.DummyArray holds the array in .base
+            b = getattr(b, "base", None)
+        if not isinstance(b, kind):
+            return arr
+        arr = b
 
 
 def storage_of(arr):
-    """``(owner, offset, stride)``: the memory ``arr`` views and where, in elements.
+    """``(storage, owner, offset, stride)``: the memory ``arr`` views and where, in elements.
 
-    Views of one array share its storage in the file, as in torch. ``owner`` is ``None`` when
-    ``arr`` can't be described as a view of a contiguous owner of its dtype (negative strides, a
-    reinterpreting ``.view(dtype)``, a broadcast of a non-owner ...); it is then saved as a
+    ``storage`` is the owner's whole memory as a 1-D array of ``arr``'s dtype, so views of one
+    array share a storage in the file, as in torch, and a tensor loaded (a view of a byte
+    buffer) and saved again keeps sharing. ``storage`` is ``None`` when ``arr`` can't be described
+    that way (negative strides, a broadcast of a non-contiguous array ...); it is then saved as a
     contiguous copy of its own.
     """
     size = arr.itemsize
-    root = _root(arr)
-    if arr.size == 0 or root.dtype != arr.dtype or not (root.flags.c_contiguous or
-                                                        root.flags.f_contiguous):
-        return None, 0, None
-    delta = _ptr(arr) - _ptr(root)
+    owner = _owner(arr)
+    if arr.size == 0 or not (owner.flags.c_contiguous or owner.flags.f_contiguous) or \
+            owner.nbytes % size:
+        return None, None, 0, None
+    delta = _ptr(arr) - _ptr(owner)
     if delta < 0 or delta % size or any(s < 0 or s % size for s in arr.strides):
-        return None, 0, None
+        return None, None, 0, None
     offset, stride = delta // size, tuple(s // size for s in arr.strides)
-    if offset + sum((n - 1) * s for n, s in zip(arr.shape, stride)) >= root.size:
-        return None, 0, None
-    return root, offset, stride
+    if (offset + sum((n - 1) * s for n, s in zip(arr.shape, stride))) * size >= owner.nbytes:
+        return None, None, 0, None
+    flat = owner.ravel(order="K")
+    storage = flat if flat.dtype == arr.dtype else flat.view(np.uint8).view(arr.dtype)
+    return storage, owner, offset, stride
 
 
 class Pickler:
@@ -231,25 +234,24 @@ class Pickler:
         location = str(t.device) if t.is_cuda else "cpu"
         if location == "cuda":
             location = "cuda:0"
-        owner, offset, stride = storage_of(arr)
-        if owner is None:
-            owner = arr.copy(order="C") if type(arr) is np.ndarray else arr.copy()
-            offset, stride = 0, tuple(s // arr.itemsize for s in owner.strides)
-            if arr.size == 0:
-                stride = _contiguous_strides(arr.shape)
+        storage, owner, offset, stride = storage_of(arr)
+        if storage is None:
+            owner = storage = arr.copy(order="C") if isinstance(arr, np.ndarray) else arr.copy()
+            offset, stride = 0, _contiguous_strides(arr.shape)
+            storage = storage.reshape(-1)
         key = self._keys.get((id(owner), arr.dtype.str))
         if key is None:
             key = str(len(self.storages))
             self._keys[(id(owner), arr.dtype.str)] = key
             self._alive.append(owner)
-            self.storages.append((key, owner.ravel(order="K")))
+            self.storages.append((key, storage))
         self._global("torch._utils", "_rebuild_tensor_v2")
         self.out.append(b"((")  # MARK (args) MARK (persistent id)
         self.save("storage")
         self._global("torch", STORAGE_OF[t.dtype.name])
         self.save(key)
         self.save(location)
-        self._int(int(owner.size))
+        self._int(int(self.storages[int(key)][1].size))
         self.out.append(b"tQ")  # TUPLE, BINPERSID
         self._int(offset)
         self._save_tuple(tuple(int(n) for n in arr.shape), memo=False)
