@@ -1,11 +1,11 @@
 """``ember.cuda``: GPU queries, seeding and synchronisation, as in ``torch.cuda``.
 
-Nothing here imports CuPy until a function needs a GPU, so ``import ember`` stays light; without CuPy
-or a GPU, ``is_available()`` is False, ``device_count()`` is 0 and seeding only records the seed
-(used if a GPU generator is ever made).
+Nothing here imports CuPy until a function needs a GPU, so ``import ember`` stays light; without
+CuPy or a GPU, ``is_available()`` is False, ``device_count()`` is 0 and seeding only records the
+seed (used if a GPU generator is ever made).
 """
 from ember import _backend
-from ember._ops import random as _random
+from ember._ops import _generator as _random
 
 _available = []  # the answer of is_available(), computed once
 

@@ -120,7 +120,8 @@ def test_mm():
 
 def test_bmm():
     compare(lambda lib, a, b: lib.bmm(a, b), rand(3, 2, 4), rand(3, 4, 5))
-    compare(lambda lib, a, b: a.bmm(b), noncontig(rand(2, 2, 3, dtype=F64)), rand(2, 3, 2, dtype=F64))
+    compare(lambda lib, a, b: a.bmm(b), noncontig(rand(2, 2, 3, dtype=F64)),
+            rand(2, 3, 2, dtype=F64))
     for sa, sb in [((2, 3, 4), (3, 4, 5)), ((2, 3, 4), (2, 5, 5)), ((3, 4), (2, 4, 5)),
                    ((2, 3, 4), (4, 5))]:
         msg = _torch_error(lambda a, b: torch.bmm(a, b), sa, sb)
@@ -193,7 +194,8 @@ def test_addmm_misc():
 
 
 def test_addmv_baddbmm_addbmm():
-    compare(lambda lib, i, a, b: lib.addmv(i, a, b, beta=0.5, alpha=2), rand(2), rand(2, 3), rand(3))
+    compare(lambda lib, i, a, b: lib.addmv(i, a, b, beta=0.5, alpha=2), rand(2), rand(2, 3),
+            rand(3))
     compare(lambda lib, i, a, b: lib.addmv(i, a, b), rand(1), rand(2, 3), rand(3))
     compare(lambda lib, i, a, b: lib.baddbmm(i, a, b, beta=0.5, alpha=2), rand(1, 3), rand(2, 2, 4),
             rand(2, 4, 3))
@@ -237,7 +239,8 @@ def test_einsum_forms():
     compare(lambda lib, a, b: lib.einsum("ij,jk", [a, b]), rand(2, 3), rand(3, 4))
     compare(lambda lib, a, b: lib.einsum(a, [0, 1], b, [1, 2], [0, 2]), rand(2, 3), rand(3, 4))
     compare(lambda lib, a, b: lib.einsum(a, [..., 1], b, [1, ...]), rand(2, 3), rand(3, 2))
-    compare(lambda lib, a, b: lib.einsum("ij,jk", a, b), rand(2, 3, dtype=F64), rand(3, 4, dtype=F64))
+    compare(lambda lib, a, b: lib.einsum("ij,jk", a, b), rand(2, 3, dtype=F64),
+            rand(3, 4, dtype=F64))
     compare(lambda lib, a, b: lib.einsum("i,i", a, b), rand(3, dtype=np.int64, low=-3, high=3),
             rand(3, dtype=np.int64, low=-3, high=3))
 

@@ -1,4 +1,4 @@
-"""Copies and conversions: ``clone``, ``contiguous``, ``to`` (dtype and device), ``float()`` & co."""
+"""Copies and conversions: ``clone``, ``contiguous``, ``to`` (dtype, device), ``float()`` & co."""
 from ember import _backend, _dtype
 from ember._tensor import Tensor, methods, track, wrap
 from ember._tensor_str import get_printoptions, set_printoptions  # noqa: F401  (exported)
@@ -117,6 +117,13 @@ def type_as(input, other):
     return _convert(input, other._data.dtype, None)
 
 
+def _cuda_device(device):
+    """``t.cuda()``'s argument: None (device 0), an index, a string or an ember device."""
+    if isinstance(device, (str, _backend.device)):
+        return _backend.as_device(device)
+    return _backend.device("cuda", device or 0)
+
+
 def _caster(dt):
     def cast(self, memory_format=None):
         return _convert(self, dt.np, None)
@@ -129,8 +136,7 @@ methods(
     clone=clone, contiguous=contiguous, to=to, type=type_, type_as=type_as,
     cpu=lambda self, memory_format=None: _convert(self, None, _backend.CPU),
     cuda=lambda self, device=None, non_blocking=False, memory_format=None: _convert(
-        self, None, _backend.as_device(device if isinstance(device, _backend.device) else
-                                       f"cuda:{device or 0}" if not isinstance(device, str) else device)),
+        self, None, _cuda_device(device)),
     float=_caster(_dtype.float32), double=_caster(_dtype.float64), half=_caster(_dtype.float16),
     int=_caster(_dtype.int32), long=_caster(_dtype.int64), short=_caster(_dtype.int16),
     char=_caster(_dtype.int8), byte=_caster(_dtype.uint8), bool=_caster(_dtype.bool_),

@@ -170,7 +170,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 
 def as_tensor(data, dtype=None, device=None):
-    """Like :func:`tensor` but shares memory with a NumPy array or Tensor when dtype and device allow."""
+    """Like :func:`tensor`, but shares memory with a NumPy array or Tensor when dtype and device
+    allow."""
     if isinstance(data, Tensor):
         if (dtype is None or _dtype.as_dtype(dtype) == data.dtype) and \
                 (device is None or _backend.as_device(device) == data.device):
@@ -203,7 +204,7 @@ def from_numpy(ndarray):
 
 # ---- by shape ------------------------------------------------------------------------------------
 def size_arg(size, fn="zeros"):
-    """Accept ``zeros(2, 3)``, ``zeros((2, 3))``, ``zeros([2, 3])`` and ``zeros(ember.Size(...))``."""
+    """Accept ``zeros(2, 3)``, ``zeros((2, 3))``, ``zeros([2, 3])``, ``zeros(ember.Size(...))``."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     try:

@@ -95,12 +95,12 @@ def _split_term(term, k, ndim, what="operand"):
         i += 1
     if ndim is not None:
         if ell is None and len(letters) != ndim:
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(letters)}) "
-                               f"does not match the number of dimensions ({ndim}) for operand {k} "
+            raise RuntimeError("einsum(): the number of subscripts in the equation "
+                               f"({len(letters)}) does not match the number of dimensions ({ndim}) for operand {k} "
                                "and no ellipsis was given")
         if ell is not None and len(letters) > ndim:
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(letters)}) "
-                               f"is more than the number of dimensions ({ndim}) for operand {k}")
+            raise RuntimeError("einsum(): the number of subscripts in the equation "
+                               f"({len(letters)}) is more than the number of dimensions ({ndim}) for operand {k}")
     return letters, ell
 
 

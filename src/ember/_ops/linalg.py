@@ -241,7 +241,7 @@ def _out(r, out):
 
 
 def mm(input, mat2, *, out=None):
-    """Product of two matrices: ``(n, k) @ (k, m) -> (n, m)``. No broadcasting; see :func:`matmul`."""
+    """Product of two matrices: ``(n, k) @ (k, m) -> (n, m)``, without broadcasting."""
     _check_tensor(input, "mm", "input", 1)
     _check_tensor(mat2, "mm", "mat2", 2)
     ad, bd = input._data, mat2._data
@@ -250,8 +250,8 @@ def mm(input, mat2, *, out=None):
     if bd.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     if ad.shape[1] != bd.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({ad.shape[0]}x{ad.shape[1]} "
-                           f"and {bd.shape[0]}x{bd.shape[1]})")
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                           f"({ad.shape[0]}x{ad.shape[1]} and {bd.shape[0]}x{bd.shape[1]})")
     return matmul(input, mat2, out=out)
 
 
@@ -266,7 +266,8 @@ def bmm(input, mat2, *, out=None):
         raise RuntimeError("batch2 must be a 3D tensor")
     if bd.shape[:2] != (ad.shape[0], ad.shape[2]):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{ad.shape[0]}, {ad.shape[2]}] but got: [{bd.shape[0]}, {bd.shape[1]}].")
+                           f"[{ad.shape[0]}, {ad.shape[2]}] but got: "
+                           f"[{bd.shape[0]}, {bd.shape[1]}].")
     if ad.dtype != bd.dtype:
         raise RuntimeError(f"expected scalar type {_sname(ad)} but found {_sname(bd)}")
     _no_bool(ad, "bmm")
