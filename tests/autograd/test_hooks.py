@@ -132,3 +132,22 @@ def test_calling_a_node_runs_its_formula(lib):
     y = x * x
     ga, gb = y.grad_fn(lib.ones(2))  # one gradient per input of the node
     assert ga.tolist() == gb.tolist() == [1.0, 2.0]
+
+
+def test_retain_grad_sees_the_gradient_after_hooks(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()  # registered first, but always runs after the tensor's other hooks
+    y.register_hook(lambda g: g * 10)
+    (y * 1).sum().backward()
+    assert y.grad.tolist() == [10.0, 10.0] and x.grad.tolist() == [20.0, 20.0]
+
+
+def test_grad_of_a_tensor_with_respect_to_itself(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    assert lib.autograd.grad(x, x, lib.ones(2))[0].tolist() == [1.0, 1.0]
+    y = x * 2
+    assert lib.autograd.grad(y, y, lib.ones(2))[0].tolist() == [1.0, 1.0]
+    z = x * 1
+    a, _ = z.split(1)
+    assert lib.autograd.grad(a.sum(), z)[0].tolist() == [1.0, 0.0]
