@@ -329,3 +329,19 @@ def test_double_backward_einsum_addmm():
         res.append((ga.detach().numpy(), a.grad.numpy(), b.grad.numpy(), c.grad.numpy()))
     for t, e in zip(*res):
         np.testing.assert_allclose(e, t, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("eq,shapes", [("ii,ij->j", [(3, 3), (3, 2)]),
+                                       ("...ij,...jk", [(2, 2, 3), (3, 2)]),
+                                       ("ij->i", [(2, 3)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)])])
+def test_double_backward_einsum(eq, shapes):
+    arrays = [rand(*s, dtype=F64) for s in shapes]
+    res = []
+    for lib in (torch, ember):
+        ops = [lib.tensor(a, requires_grad=True) for a in arrays]
+        y = lib.einsum(eq, *ops)
+        grads = lib.autograd.grad((y * y).sum(), ops, create_graph=True)
+        sum((g * g).sum() for g in grads).backward()
+        res.append([o.grad.numpy() for o in ops])
+    for t, e in zip(*res):
+        np.testing.assert_allclose(e, t, rtol=1e-10, atol=1e-10)
