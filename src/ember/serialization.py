@@ -215,7 +215,7 @@ def _load_stream(fh, source, map_location, weights_only, path, mmap):
             raise RuntimeError(f"ember.load: {source} is in PyTorch's legacy format (torch.save "
                                "before 1.6, or _use_new_zipfile_serialization=False), which ember "
                                "doesn't read: load it with torch and save it again with torch.save")
-        if head[0] == 0x80 and 2 <= head[1] <= 5:  # a plain pickle (no tensors inside)
+        if len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5:  # a plain pickle (no tensors inside)
             return RestrictedUnpickler(fh, None, weights_only, source).load()
     except _Corrupt as e:
         raise RuntimeError(_corrupt_message(source, str(e))) from None
@@ -312,7 +312,7 @@ def _load_safetensors_stream(fh, path, map_location):
     device = "cpu" if map_location is None else map_location
     if path is not None:
         return safetensors_io.load_path(path, device)
-    return safetensors_io.from_bytes(fh.read(), device)
+    return safetensors_io.from_bytes(fh.read(), device, "the file object")
 
 
 def _is_path(f):
@@ -362,7 +362,7 @@ def load_safetensors(path, device="cpu"):
     """
     if _is_path(path):
         return safetensors_io.load_path(os.fspath(path), device)
-    return safetensors_io.from_bytes(path.read(), device)
+    return safetensors_io.from_bytes(path.read(), device, "the file object")
 
 
 # ---- the allowlist -------------------------------------------------------------------------------

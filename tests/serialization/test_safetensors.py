@@ -107,3 +107,15 @@ def test_errors(tmp_path):
     with pytest.raises(TypeError, match="metadata"):
         save_safetensors({"a": ember.ones(1)}, tmp_path / "x.safetensors", metadata={"e": 3})
     assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_damaged_safetensors_files_are_clear(tmp_path):
+    save_safetensors({"a": ember.arange(6.0), "b": ember.ones(3)}, tmp_path / "m.safetensors")
+    data = (tmp_path / "m.safetensors").read_bytes()
+    for cut in (len(data) - 4, 40, 12):
+        (tmp_path / "cut.safetensors").write_bytes(data[:cut])
+        for call in (load_safetensors, load):
+            with pytest.raises(RuntimeError, match="truncated or corrupt|not a checkpoint"):
+                call(tmp_path / "cut.safetensors")
+        with pytest.raises(RuntimeError, match="truncated or corrupt|not a checkpoint"):
+            load(io.BytesIO(data[:cut]))

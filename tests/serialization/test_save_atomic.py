@@ -191,3 +191,9 @@ def test_flipped_storage_byte_is_reported_as_changed(tmp_path):
     data[start + 5] ^= 0x01
     (tmp_path / "bad.pt").write_bytes(bytes(data))
     assert_clear(tmp_path / "bad.pt", "changed after it was written")
+
+
+@pytest.mark.parametrize("data", [b"\x80", b"P", b"PK", b"\x80\x02", b"\x00" * 9, b"{}"])
+def test_tiny_files(tmp_path, data):
+    (tmp_path / "tiny.pt").write_bytes(data)
+    assert_clear(tmp_path / "tiny.pt", "truncated or corrupt", "not a checkpoint")

@@ -5,6 +5,7 @@ A safetensors file is an 8-byte little-endian header length, a JSON header (``{n
 loading is safe by construction. The package's NumPy front end does the work; ember adds
 bfloat16 (NumPy has none: read from the header's offsets and widened to float32) and file objects.
 """
+import contextlib
 import json
 import struct
 import warnings
@@ -58,8 +59,26 @@ def _widen_bf16(raw):
     return (raw.view("<u2").astype(np.uint32) << 16).view(np.float32)
 
 
-def from_bytes(buf, device="cpu"):
+@contextlib.contextmanager
+def _clear_errors(source):
+    """A damaged file raises one RuntimeError naming it, not the package's own error type."""
+    try:
+        yield
+    except Exception as e:
+        if type(e).__name__ != "SafetensorError" and not isinstance(
+                e, (ValueError, KeyError, TypeError, struct.error)):
+            raise
+        raise RuntimeError(f"ember.load: {source} is not a valid .safetensors file: it is "
+                           f"truncated or corrupt ({e})") from e
+
+
+def from_bytes(buf, device="cpu", source="the file object"):
     """``{name: Tensor}`` from a safetensors file's bytes, in the file's order (as ``safe_open``)."""
+    with _clear_errors(source):
+        return _from_bytes(buf, device)
+
+
+def _from_bytes(buf, device):
     n = struct.unpack("<Q", buf[:8])[0]
     header = json.loads(bytes(buf[8:8 + n]))
     header.pop("__metadata__", None)
@@ -98,10 +117,10 @@ def _without(header, names, body):
 def load_path(path, device="cpu"):
     """``{name: Tensor}`` from a ``.safetensors`` path, through ``safetensors.safe_open``."""
     st = _package()
-    with st.safe_open(path, framework="numpy") as f:
+    with _clear_errors(f"'{path}'"), st.safe_open(path, framework="numpy") as f:
         if any(f.get_slice(k).get_dtype() == "BF16" for k in f.keys()):
             with open(path, "rb") as fh:
-                return from_bytes(fh.read(), device)
+                return _from_bytes(fh.read(), device)
         return _finish({k: f.get_tensor(k) for k in f.keys()}, device)
 
 
