@@ -330,3 +330,24 @@ def test_random_setitem_matches_torch(case):
     compare(fn, rand(*shape, dtype=F64), rand(*((1,) * min(len(region), 2)), dtype=F64))
     if not any(isinstance(i, (np.ndarray, bool)) for i in index):
         compare(fn, rand(*shape, dtype=F64), rand(*region, dtype=F64))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x, v: x[1:, ::2], lambda x, v: x[None, ..., 0], lambda x, v: x[[0, 0, 2], 1:],
+    lambda x, v: x[x > 0], lambda x, v: x[:, [[0, 1], [3, 3]]], lambda x, v: x.select(1, -1),
+    lambda x, v: x.narrow(0, 1, 2), lambda x, v: x.index_put((ember.tensor([0, 0]),), v[:2],
+                                                             accumulate=True),
+    lambda x, v: _set(x, (slice(None), 1), v[:, 0]), lambda x, v: _set(x, [2, 0], v[:2]),
+    lambda x, v: ember.select_scatter(x, v[:, 1], 1, 2),
+])
+def test_gradcheck(fn):
+    x = ember.tensor(rand(3, 4, dtype=F64), requires_grad=True)
+    v = ember.tensor(rand(3, 4, dtype=F64), requires_grad=True)
+    assert ember.autograd.gradcheck(fn, (x, v))
+    assert ember.autograd.gradgradcheck(fn, (x, v))
+
+
+def _set(x, index, v):
+    y = x * 1
+    y[index] = v
+    return y

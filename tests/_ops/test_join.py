@@ -164,3 +164,15 @@ def test_cat_error_message():
                                            "Expected size 2 but got size 3 for tensor number 1 in "
                                            "the list."):
         ember.cat([ember.zeros(2, 1), ember.zeros(3, 1)], 1)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x, y: ember.cat([x, y, x], 1), lambda x, y: ember.stack([x, y], 2),
+    lambda x, y: ember.hstack([x, y]), lambda x, y: x.split([1, 2]), lambda x, y: y.chunk(2, 1)[1],
+    lambda x, y: x.unbind(1), lambda x, y: ember.tensor_split(y, 2),
+])
+def test_gradcheck(fn):
+    x = ember.tensor(rand(3, 2, dtype=F64), requires_grad=True)
+    y = ember.tensor(rand(3, 2, dtype=F64), requires_grad=True)
+    assert ember.autograd.gradcheck(fn, (x, y))
+    assert ember.autograd.gradgradcheck(fn, (x, y))

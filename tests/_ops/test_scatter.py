@@ -203,3 +203,23 @@ def test_error_messages():
     with pytest.raises(RuntimeError, match="masked_fill_ only supports boolean masks, but got mask "
                                            "with dtype float"):
         x.masked_fill(x, 1.0)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x, s: x.gather(1, ember.tensor([[0, 0], [3, 1], [2, 2]])),
+    lambda x, s: x.scatter(1, ember.tensor([[0, 2], [3, 1], [2, 0]]), s[:, :2]),
+    lambda x, s: x.scatter_add(0, ember.tensor([[0, 0, 1, 2]]), s[:1]),
+    lambda x, s: x.scatter(0, ember.tensor([[1, 0, 1, 2]]), 3.0),
+    lambda x, s: x.index_select(1, ember.tensor([3, 0, 3])),
+    lambda x, s: x.index_add(1, ember.tensor([3, 0, 3]), s[:, :3], alpha=2),
+    lambda x, s: x.index_fill(0, ember.tensor([1]), s[0, 0]),
+    lambda x, s: x.index_copy(1, ember.tensor([2, 0]), s[:, :2]),
+    lambda x, s: x.masked_fill(s > 0, s[1, 1]), lambda x, s: x.masked_select(s > 0),
+    lambda x, s: x.masked_scatter(s > 0, s * 2), lambda x, s: x.take(ember.tensor([[0, -1], [5, 5]])),
+    lambda x, s: ember.take_along_dim(x, ember.tensor([[0], [2], [1]]), 1),
+])
+def test_gradcheck(fn):
+    x = ember.tensor(rand(3, 4, dtype=F64), requires_grad=True)
+    s = ember.tensor(rand(3, 4, dtype=F64), requires_grad=True)
+    assert ember.autograd.gradcheck(fn, (x, s))
+    assert ember.autograd.gradgradcheck(fn, (x, s))

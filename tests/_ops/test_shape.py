@@ -290,3 +290,17 @@ def test_error_messages():
     with pytest.raises(RuntimeError, match="must match the existing size \\(2\\) at non-singleton "
                                            "dimension 0"):
         x.expand(3, 3, 4)
+
+
+# ---- gradcheck (numerical vs analytical, float64) --------------------------------------------------
+@pytest.mark.parametrize("fn", [
+    lambda x: x.reshape(4, 3).t(), lambda x: x.permute(1, 0).flatten(), lambda x: x.unsqueeze(1).squeeze(),
+    lambda x: x.expand(2, 3, 4), lambda x: x.repeat(2, 1), lambda x: x.tile(2), lambda x: x.flip(0, 1),
+    lambda x: x.roll((1, -1), (0, 1)), lambda x: x.roll(5), lambda x: x.tril(1), lambda x: x.triu(-1),
+    lambda x: x.diagonal(1), lambda x: x.diag_embed(), lambda x: x[0].diag(), lambda x: x.diag(-1),
+    lambda x: x.movedim(0, 1), lambda x: x.mT, lambda x: ember.diagonal_scatter(x, x[:, 0] * 2, 0),
+])
+def test_gradcheck(fn):
+    x = ember.tensor(rand(3, 4, dtype=F64), requires_grad=True)
+    assert ember.autograd.gradcheck(fn, (x,))
+    assert ember.autograd.gradgradcheck(fn, (x,))
