@@ -77,7 +77,10 @@ def put_along(src, index, axis, shape):
     xp = xp_of(s)
     r = xp.zeros(shape, s.dtype)
     if len(shape):
-        xp.put_along_axis(r, index, s, axis)
+        # put_along_axis by hand (older CuPy lacks it): open grids for the other axes
+        grids = list(xp.ix_(*[xp.arange(n) for n in index.shape]))
+        grids[axis] = index
+        r[tuple(grids)] = s
     else:
         r[()] = s
     if STATE.enabled and src._rg:

@@ -310,12 +310,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     The gradient at a zero vector is 0 (not NaN), as in PyTorch.
     """
     if isinstance(p, str):
-        if p == "nuc":
-            from ember import linalg
-            return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim,
-                                      dtype=dtype)
+        if p == "nuc":  # a matrix norm: ember.linalg's
+            from ember.linalg import matrix_norm
+            return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
         if p != "fro":
-            raise RuntimeError(f"norm(): unknown norm type {p!r}")
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         p = 2
     elif p is None:
         p = 2
