@@ -58,7 +58,10 @@ def test_killed_mid_save_leaves_previous_checkpoint(tmp_path):
               for i in range(4)}}, {str(path)!r})
         print("finished", flush=True)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+    src = os.path.dirname(os.path.dirname(ember.__file__))  # this ember, installed or not
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True,
+                            env=env)
     try:
         assert proc.stdout.readline().strip() == "writing"
         os.kill(proc.pid, signal.SIGKILL)
