@@ -414,3 +414,14 @@ def test_load_then_save_keeps_sharing(tmp_path):
         back = torch.load(tmp_path / "b.pt", weights_only=True)
         assert back["half"].untyped_storage().data_ptr() == back["x"].untyped_storage().data_ptr()
         assert back["half"].storage_offset() == 4 and back["bf"].dtype == torch.float32
+
+
+def test_tensors_with_python_attributes(tmp_path):
+    t = torch.ones(2)
+    t.note = "kept"
+    p = torch.nn.Parameter(torch.zeros(3))
+    p.tag = 7
+    loaded = via_ember({"t": t, "p": p}, tmp_path)
+    assert loaded["t"].note == "kept" and loaded["p"].tag == 7
+    assert loaded["p"].requires_grad and isinstance(loaded["p"], ember.nn.Parameter)
+    np.testing.assert_array_equal(arr(loaded["t"]), np.ones(2))
