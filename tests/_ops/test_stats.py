@@ -155,6 +155,8 @@ def test_norm_errors_and_name():
     check_raises(lambda lib, x: x.norm(p=-1), rand(0, 3))
     check_raises(lambda lib, x: x.norm(p=-math.inf, dim=0), rand(0, 3))
     check_raises(lambda lib, x: x.norm(dim=2), rand(2, 3))
+    check_raises(lambda lib, x: x.norm(dim=(0, 1, 2)), rand(2, 3, 2))
+    check_raises(lambda lib, x: x.norm(p="bad"), rand(2, 3))
     y = ember.ones(2, requires_grad=True).norm()
     assert type(y.grad_fn).__name__ == "LinalgVectorNormBackward0"
 

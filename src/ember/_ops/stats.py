@@ -315,6 +315,9 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
             return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
         if p != "fro":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        if isinstance(dim, (tuple, list)) and len(dim) > 2:  # 'fro' is a matrix norm then
+            raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                               + " ".join(str(d) for d in dim))
         p = 2
     elif p is None:
         p = 2
