@@ -417,6 +417,8 @@ def test_load_then_save_keeps_sharing(tmp_path):
 
 
 def test_tensors_with_python_attributes(tmp_path):
+    import ember.nn  # noqa: F401
+
     t = torch.ones(2)
     t.note = "kept"
     p = torch.nn.Parameter(torch.zeros(3))
@@ -425,3 +427,32 @@ def test_tensors_with_python_attributes(tmp_path):
     assert loaded["t"].note == "kept" and loaded["p"].tag == 7
     assert loaded["p"].requires_grad and isinstance(loaded["p"], ember.nn.Parameter)
     np.testing.assert_array_equal(arr(loaded["t"]), np.ones(2))
+
+
+def test_module_state_dict_between_torch_and_ember(tmp_path):
+    import ember.nn  # noqa: F401  (until ember/__init__ imports it)
+
+    def affine(lib):
+        class Affine(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.weight = lib.nn.Parameter(lib.zeros(2, 3))
+                self.bias = lib.nn.Parameter(lib.zeros(2))
+                self.register_buffer("scale", lib.ones(2))
+
+            def forward(self, x):
+                return (x @ self.weight.t() + self.bias) * self.scale
+        return Affine()
+
+    tm, em = affine(torch), affine(ember)
+    with torch.no_grad():
+        tm.weight.normal_()
+        tm.bias.normal_()
+        tm.scale.fill_(2.0)
+    em.load_state_dict(via_ember(tm.state_dict(), tmp_path))
+    x = values((4, 3), "float32")
+    np.testing.assert_allclose(arr(em(ember.tensor(x))), arr(tm(torch.tensor(x))), rtol=1e-5,
+                               atol=1e-6)
+    em.scale._data[:] = 3.0
+    tm.load_state_dict(via_torch(em.state_dict(), tmp_path))
+    assert tm.scale.tolist() == [3.0, 3.0]
