@@ -357,7 +357,7 @@ def test_torch_model_state_dict_into_ember_model(tmp_path):
     emodel.load_state_dict(via_ember(tmodel.state_dict(), tmp_path))
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     np.testing.assert_allclose(arr(emodel(ember.tensor(x))), arr(tmodel(torch.tensor(x))),
-                               rtol=1e-6, atol=1e-6)
+                               rtol=1e-5, atol=1e-6)
     tmodel2 = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
     tmodel2.load_state_dict(via_torch(emodel.state_dict(), tmp_path))
     np.testing.assert_allclose(arr(tmodel2(torch.tensor(x))), arr(tmodel(torch.tensor(x))))
