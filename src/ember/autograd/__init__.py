@@ -14,7 +14,8 @@ from ember.autograd.graph import Node
 __all__ = ["backward", "grad", "Function", "once_differentiable", "gradcheck", "gradgradcheck",
            "GradcheckError", "detect_anomaly", "set_detect_anomaly", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
-           "Node", "Variable"]
+           "Node", "Variable", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
+           "set_anomaly_enabled"]
 
 
 class _VariableMeta(type):
