@@ -86,6 +86,17 @@ def test_sum_mean_gradcheck():
               rand(2, 3, 2), second=True)
 
 
+@pytest.mark.parametrize("dim,keepdim", [(None, False), (0, False), (1, True), ((0, 1), False)])
+def test_nansum_nanmean(dim, keepdim):
+    x = np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, -1.0]])
+    r = compare(lambda lib, x: (lib.nansum(x, dim, keepdim), x.nanmean(dim, keepdim))
+                if dim is not None else (x.nansum(), lib.nanmean(x)), x)
+    assert type(r[0].grad_fn).__name__ == "NansumBackward0"
+    compare(lambda lib, x: (x.nansum(0), x.nansum(dtype=lib.float64)), rand(2, 3, dtype=np.int32))
+    check_raises(lambda lib, x: x.nanmean(), rand(2, dtype=np.int64))
+    double_backward(lambda lib, x: x.nansum(1) * x.nanmean(0).sum(), x)
+
+
 # ---- prod ----------------------------------------------------------------------------------------
 PROD_INPUTS = {
     "plain": np.array([[1.5, -2.0, 0.5], [3.0, 0.7, -1.2]]),

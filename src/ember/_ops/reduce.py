@@ -15,8 +15,8 @@ from ember._tensor import Tensor, methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
-__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
-           "all", "any", "count_nonzero", "return_types"]
+__all__ = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax",
+           "argmax", "argmin", "all", "any", "count_nonzero", "return_types"]
 
 
 # ---- shared helpers ------------------------------------------------------------------------------
@@ -67,6 +67,15 @@ def check_nonempty(d, axes, name, what="dim"):
     for a in axes:
         if d.shape[a] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+
+
+_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+               "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def type_name(np_dtype):
+    """PyTorch's name of a scalar type in error messages (``Long`` for int64)."""
+    return _TYPE_NAMES.get(np_dtype.name, np_dtype.name)
 
 
 def _int_to_long(d, dtype):
@@ -154,6 +163,45 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         node.shape, node.axes, node.keepdim, node.count = d.shape, axes, keepdim, n
         return track(r, node, (input,))
     return wrap(r)
+
+
+class NansumBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        ge = expand_back(g, self.shape, self.axes, self.keepdim)
+        with np.errstate(invalid="ignore"):  # nanmean of all-NaN: inf * 0 is NaN, quietly
+            return ge * wrap(~np.isnan(x._data))
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """:func:`sum` treating NaN as zero."""
+    d = input._data
+    if d.dtype.kind not in "fc":
+        return sum(input, dim, keepdim, dtype=dtype)
+    axes = axes_of(d, dim)
+    nd = _int_to_long(d, dtype)
+    clean = _xp(d).where(np.isnan(d), 0, d)
+    if d.dtype == np.float16 and nd is None:
+        r = clean.sum(axis=axes, keepdims=keepdim, dtype=np.float32).astype(np.float16)
+    else:
+        r = clean.sum(axis=axes, keepdims=keepdim, dtype=nd)
+    if _needs_grad(input, r):
+        node = NansumBackward0()
+        node.shape, node.axes, node.keepdim = d.shape, axes, keepdim
+        node.save_for_backward(input)
+        return track(r, node, (input,))
+    return wrap(r)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """:func:`mean` of the non-NaN elements (NaN where there are none)."""
+    d = input._data
+    if d.dtype.kind not in "fc":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but "
+                           f"got {type_name(d.dtype)}")
+    n = (~np.isnan(d)).sum(axis=axes_of(d, dim), keepdims=keepdim)
+    # NOTE: a composite, as in PyTorch (grad_fn DivBackward0)
+    return nansum(input, dim, keepdim, dtype=dtype) / wrap(n)
 
 
 # ---- prod ----------------------------------------------------------------------------------------
@@ -419,5 +467,6 @@ def count_nonzero(input, dim=None):
     return wrap(r)
 
 
-methods(sum=sum, mean=mean, prod=prod, max=max, min=min, amax=amax, amin=amin, aminmax=aminmax,
-        argmax=argmax, argmin=argmin, all=all, any=any, count_nonzero=count_nonzero)
+methods(sum=sum, mean=mean, nansum=nansum, nanmean=nanmean, prod=prod, max=max, min=min,
+        amax=amax, amin=amin, aminmax=aminmax, argmax=argmax, argmin=argmin, all=all, any=any,
+        count_nonzero=count_nonzero)

@@ -22,9 +22,9 @@ def _prepare(input, dim, dtype, name):
         input = input.to(dtype)
     d = input._data
     if d.dtype.kind not in "fc":
-        from ember._ops.stats import _TYPE_NAMES
+        from ember._ops.reduce import type_name
         raise NotImplementedError(f'"{name}_kernel_impl" not implemented for '
-                                  f"'{_TYPE_NAMES.get(d.dtype.name, d.dtype.name)}'")
+                                  f"'{type_name(d.dtype)}'")
     axis = wrap_dim(dim, d.ndim)
     return input, d, (axis if d.ndim else None)
 

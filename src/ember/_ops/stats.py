@@ -11,16 +11,13 @@ import numpy as np
 from ember import _dtype
 from ember._backend import xp_of
 from ember._ops._select import track_pair
-from ember._ops.reduce import axes_of, count, expand_back, keep, kept_shape, mean
+from ember._ops.reduce import axes_of, count, expand_back, keep, kept_shape, mean, type_name
 from ember._tensor import methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
 __all__ = ["var", "std", "var_mean", "std_mean", "logsumexp", "norm"]
 
-# PyTorch's names of scalar types, for error messages
-_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-               "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double"}
 
 
 def _float_data(d):
@@ -266,7 +263,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     d = x._data
     if d.dtype.kind not in "fc":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_TYPE_NAMES.get(d.dtype.name, d.dtype.name)}")
+                           f"input. Got {type_name(d.dtype)}")
     p = float(ord)
     axes = axes_of(d, dim)
     if p < 0 or math.isinf(p):
