@@ -7,7 +7,7 @@ Their masks are computed once from arrays and enter formulas as constants (``wra
 """
 import numpy as np
 
-from ember._ops._util import binary_operands
+from ember._ops._util import as_tensor_operand, binary_operands
 from ember._ops._arith import _out, shape_error
 from ember._tensor import Tensor, methods, track, wrap
 from ember.autograd.grad_mode import STATE
@@ -27,7 +27,7 @@ _TITLE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "
 # ---- comparisons ---------------------------------------------------------------------------------
 def _apply(ufunc, ad, bd):
     try:
-        return np.asarray(ufunc(ad, bd))
+        return ufunc(ad, bd)
     except ValueError:
         raise shape_error(ad, bd) from None
 
@@ -78,9 +78,9 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     _same_dtype(input, other)
     a, b = input._data, other._data
     if a.dtype == np.bool_:
-        return wrap(np.asarray(a == b))
+        return wrap(a == b)
     xp_isclose = np.isclose if type(a) is np.ndarray else _xp(a).isclose
-    return wrap(np.asarray(xp_isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    return wrap(xp_isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -95,7 +95,7 @@ def _xp(a):
 
 def _test(ufunc, name, doc):
     def op(input):
-        return wrap(np.asarray(ufunc(input._data)))
+        return wrap(ufunc(input._data))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
@@ -106,7 +106,7 @@ isinf = _test(np.isinf, "isinf", "Which elements are +inf or -inf.")
 isfinite = _test(np.isfinite, "isfinite", "Which elements are neither inf nor NaN.")
 isposinf = _test(np.isposinf, "isposinf", "Which elements are +inf.")
 isneginf = _test(np.isneginf, "isneginf", "Which elements are -inf.")
-isreal = _test(lambda a: a.imag == 0 if a.dtype.kind == "c" else np.ones(a.shape, bool), "isreal",
+isreal = _test(lambda a: a.imag == 0 if a.dtype.kind == "c" else np.ones_like(a, dtype=bool), "isreal",
                "Which elements have no imaginary part (all, for a real tensor).")
 
 
@@ -240,11 +240,14 @@ class ClampBackward1(Node):
 
     def backward(self, g):
         (x,) = self.saved_tensors
-        d = x._data
-        keep = np.ones(d.shape, bool) if self.min is None else d >= self.min
-        if self.max is not None:
-            keep &= d <= self.max
-        return where(wrap(keep), g, 0.0)
+        return where(wrap(_inside(x._data, self.min, self.max)), g, 0.0)
+
+
+def _inside(d, lo, hi):
+    """Where ``lo <= d <= hi`` (a None bound is no bound; NaN is never inside)."""
+    if lo is None:
+        return d <= hi
+    return d >= lo if hi is None else (d >= lo) & (d <= hi)
 
 
 class ClampBackward0(Node):
@@ -255,10 +258,9 @@ class ClampBackward0(Node):
         x, lo, hi = self.saved_tensors
         d = x._data
         n = self._next
-        keep = np.ones(d.shape, bool) if lo is None else d >= lo._data
-        if hi is not None:
-            keep = keep & (d <= hi._data)
-        gx = None if n[0] is None else where(wrap(keep), g, 0.0)
+        gx = None if n[0] is None else where(
+            wrap(_inside(d, None if lo is None else lo._data, None if hi is None else hi._data)),
+            g, 0.0)
         glo = ghi = None
         if lo is not None and n[1] is not None:
             m = d < lo._data
@@ -318,15 +320,15 @@ def _clamp(input, lo, hi, scalar_node, tensor_node):
     rg = STATE.enabled and (input._rg or tensors and (lo is not None and lo._rg
                                                         or hi is not None and hi._rg))
     if not rg:
-        return wrap(np.asarray(r))
+        return wrap(r)
     if not tensors:
         node = scalar_node()
         node.min, node.max = lo, hi
         node.save_for_backward(input)
-        return track(np.asarray(r), node, (input,))
+        return track(r, node, (input,))
     node = tensor_node()
     node.save_for_backward(input, lo, hi)
-    return track(np.asarray(r), node, (input, lo, hi))
+    return track(r, node, (input, lo, hi))
 
 
 def clamp_min(input, min):
@@ -366,8 +368,7 @@ def where(condition, input=None, other=None, *, out=None):
         raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with "
                            f"dtype {_TITLE[c.dtype.name]}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        from ember._ops.creation import tensor
-        input = tensor(input)
+        input = as_tensor_operand(input, condition)  # on the condition's device
     ta, tb, ad, bd = binary_operands(input, other)
     try:
         r = np.where(c, ad, bd)

@@ -20,7 +20,7 @@ DivBackward2 = zero_grad_node("DivBackward2")
 def _int_trunc_div(ad, bd):
     q = np.floor_divide(ad, bd)
     # C division truncates: where the floor went below zero with a remainder, step back up
-    fix = (np.remainder(ad, bd) != 0) & ((np.asarray(ad) < 0) != (np.asarray(bd) < 0))
+    fix = (np.remainder(ad, bd) != 0) & ((ad < 0) != (bd < 0))
     return q + fix.astype(q.dtype)
 
 
@@ -41,7 +41,6 @@ def _rounded_div(input, other, mode, out):
                 r = np.floor_divide(ad, bd) if mode == "floor" else np.trunc(ad / bd)
     except ValueError:
         raise shape_error(ad, bd) from None
-    r = np.asarray(r)
     if _rg(ta, tb):
         return _out(track(r, DivBackward2(), (ta, tb)), out)
     return _out(wrap(r), out)
@@ -56,7 +55,7 @@ def floor_divide(input, other, *, out=None):
         _check_int_zero(bd)
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.asarray(np.floor_divide(ad, bd))
+            r = np.floor_divide(ad, bd)
     except ValueError:
         raise shape_error(ad, bd) from None
     if _rg(ta, tb):
@@ -108,7 +107,7 @@ def _mod(input, other, out, ufunc, mode, scalar_node, tensor_node, name):
         _check_int_zero(bd)
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.asarray(ufunc(ad, bd))
+            r = ufunc(ad, bd)
     except ValueError:
         raise shape_error(ad, bd) from None
     if not _rg(ta, tb):
@@ -169,7 +168,7 @@ def _int_pow(ad, bd):
     neg = bd < 0
     safe = np.where(neg, 0, bd)
     r = np.power(ad, safe)
-    odd = (np.asarray(bd) % 2) == 1
+    odd = (bd % 2) == 1
     inv = np.where(ad == 1, 1, np.where(ad == -1, np.where(odd, -1, 1), 0)).astype(r.dtype)
     return np.where(neg, inv, r)
 
@@ -197,7 +196,6 @@ def pow(input, exponent, *, out=None):
             raise RuntimeError("Integers to negative integer powers are not allowed.") from None
         else:
             raise shape_error(ad, bd) from None
-    r = np.asarray(r)
     dt = (ad if ta is not None else bd).dtype
     if r.dtype != dt:  # NumPy's bool ** bool is int8; PyTorch keeps the promoted dtype
         r = r.astype(dt)
