@@ -1,4 +1,5 @@
-"""Indexing: ``x[index]``, ``x[index] = value``, ``select``, ``narrow``, ``index_put``.
+"""Indexing: ``x[index]``, ``x[index] = value``, ``index_put`` (``select``/``narrow`` and the slice
+scatters, built on the same plans, are in ``slicing.py``).
 
 An index is turned into a :class:`_Plan` in two stages, the way PyTorch applies it: first the basic
 part (ints, slices, None, Ellipsis) as one NumPy view, then the advanced part (integer arrays and
@@ -12,13 +13,12 @@ that scatter's own backward is the same indexing again, so double backward works
 import numpy as np
 
 from ember._backend import to_device, xp_of
-from ember._ops._util import wrap_dim
 from ember._ops.inplace import AliasBackward0, check_leaf, inplace_method
 from ember._tensor import Tensor, methods, track, view_of, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node, connect
 
-__all__ = ["select", "narrow", "index_put", "select_scatter", "slice_scatter"]
+__all__ = ["index_put"]
 
 _BAD_TENSOR = "tensors used as indices must be long, int, byte or bool tensors"
 _INDEX_NP = (np.dtype(np.int64), np.dtype(np.int32))
@@ -468,88 +468,5 @@ def index_put(input, indices, values, accumulate=False):
     return wrap(r)
 
 
-# ---- select, narrow and their scatters -----------------------------------------------------------
-def select(input, dim, index):
-    """The slice ``index`` of dim ``dim``, without that dim (a view): ``x.select(1, 0)`` is
-    ``x[:, 0]``."""
-    d = input._data
-    if d.ndim == 0:
-        raise IndexError("select() cannot be applied to a 0-dim tensor.")
-    dim = wrap_dim(dim, d.ndim)
-    index = index.__index__() if isinstance(index, Tensor) else int(index)
-    size = d.shape[dim]
-    if not -size <= index < size:
-        raise IndexError(f"select(): index {index} out of range for tensor of size {list(d.shape)} "
-                         f"at dimension {dim}")
-    plan = _Plan((slice(None),) * dim + (index % size, Ellipsis), None, "Select")
-    return _apply_plan(input, plan)
-
-
-def narrow(input, dim, start, length):
-    """The ``length`` elements of dim ``dim`` from ``start`` (a view)."""
-    d = input._data
-    if d.ndim == 0:
-        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    dim = wrap_dim(dim, d.ndim)
-    start = start.__index__() if isinstance(start, Tensor) else int(start)
-    length = int(length)
-    size = d.shape[dim]
-    if not -size <= start <= size:
-        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but "
-                         f"got {start})")
-    if start < 0:
-        start += size
-    if length < 0:
-        raise RuntimeError("narrow(): length must be non-negative.")
-    if start + length > size:
-        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    plan = _Plan((slice(None),) * dim + (slice(start, start + length, 1), Ellipsis), None, "Slice")
-    return _apply_plan(input, plan)
-
-
-def _scatter_into(input, src, plan, what):
-    d = input._data
-    region = _region_shape(d, plan)
-    if src._data.shape != region:
-        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
-                           f"{list(src._data.shape)}, slice size = {list(region)}")
-    r = d.copy()
-    r[plan.basic] = src._data
-    if STATE.enabled and (input._rg or src._rg):
-        node = _ScatterIntoBackward()
-        node.plan, node.what = plan, what
-        return track(r, node, (input, src))
-    return wrap(r)
-
-
-class _ScatterIntoBackward(CopySlices):
-    def name(self):
-        return self.what
-
-
-def select_scatter(input, src, dim, index):
-    """A copy of ``input`` with ``src`` written at ``input.select(dim, index)``."""
-    d = input._data
-    dim = wrap_dim(dim, d.ndim)
-    index = int(index)
-    size = d.shape[dim]
-    if not -size <= index < size:
-        raise IndexError(f"select(): index {index} out of range for tensor of size {list(d.shape)} "
-                         f"at dimension {dim}")
-    plan = _Plan((slice(None),) * dim + (index % size, Ellipsis), None, "Select")
-    return _scatter_into(input, src, plan, "SelectScatterBackward0")
-
-
-def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
-    """A copy of ``input`` with ``src`` written at ``input[..., start:end:step, ...]`` (dim
-    ``dim``)."""
-    d = input._data
-    dim = wrap_dim(dim, d.ndim)
-    s = _slice_bounds(slice(start, end, step), d.shape[dim])
-    plan = _Plan((slice(None),) * dim + (slice(*s), Ellipsis), None, "Slice")
-    return _scatter_into(input, src, plan, "SliceScatterBackward0")
-
-
-methods(__getitem__=getitem, __setitem__=setitem, select=select, narrow=narrow,
-        index_put=index_put, index_put_=inplace_method(index_put),
-        select_scatter=select_scatter, slice_scatter=slice_scatter)
+methods(__getitem__=getitem, __setitem__=setitem, index_put=index_put,
+        index_put_=inplace_method(index_put))

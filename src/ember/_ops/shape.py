@@ -1,9 +1,9 @@
-"""Shape operations. Those that return views of their input (reshape of a contiguous tensor,
-transpose, expand, squeeze, diagonal ...) share its memory and its version counter, as in PyTorch;
-flip, roll, repeat, tril/triu return copies, also as in PyTorch.
+"""Shape operations: reshape/view, squeeze/unsqueeze, permutations, expand and broadcasting. All but
+a reshape that must copy return views of their input: they share its memory and its version
+counter, as in PyTorch.
 
-Joining and splitting (cat, stack, split, chunk, unbind) live in ``join.py``; indexing in
-``index.py``.
+Related families: ``rearrange.py`` (repeat, flip, roll, triangles, diagonals), ``join.py`` (cat,
+stack, split ...), ``index.py`` (indexing).
 """
 import numpy as np
 
@@ -14,9 +14,8 @@ from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
 __all__ = ["reshape", "expand", "flatten", "unflatten", "ravel", "squeeze", "unsqueeze", "permute",
-           "transpose", "swapaxes", "swapdims", "t", "adjoint", "movedim", "moveaxis", "broadcast_to",
-           "broadcast_tensors", "broadcast_shapes", "tile", "flip", "fliplr", "flipud", "roll", "tril",
-           "triu", "diagonal", "diagonal_scatter", "diag_embed", "diag"]
+           "transpose", "swapaxes", "swapdims", "t", "adjoint", "movedim", "moveaxis",
+           "broadcast_to", "broadcast_tensors", "broadcast_shapes"]
 
 
 def _shape_arg(shape):
@@ -28,12 +27,6 @@ def _shape_arg(shape):
 
 def _record(input):
     return STATE.enabled and input._rg
-
-
-def _zeros(like, shape):
-    """A constant zero tensor of ``like``'s dtype and device (for backward formulas)."""
-    d = like._data
-    return wrap(xp_of(d).zeros(shape, d.dtype))
 
 
 # ---- reshape and view ----------------------------------------------------------------------------
@@ -457,261 +450,7 @@ def broadcast_tensors(*tensors):
     return tuple(x if x._data.shape == shape else expand(x, shape) for x in tensors)
 
 
-# ---- repeat, flip, roll --------------------------------------------------------------------------
-class RepeatBackward0(Node):
-    def backward(self, g):
-        # g has dims r_i * s_i; view them as (r_i, s_i) pairs and sum the repeats away
-        pairs = []
-        for r, s in zip(self.reps, self.padded):
-            pairs += [r, s]
-        g = g.reshape(pairs).sum(tuple(range(0, len(pairs), 2))) if pairs else g
-        return g.reshape(self.shape)
-
-
-def repeat(input, *sizes):
-    """The tensor tiled ``sizes[i]`` times along each dim (more sizes than dims add leading dims).
-    A copy."""
-    reps = _shape_arg(sizes)
-    d = input._data
-    if len(reps) < d.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
-                           "dimensions of tensor")
-    padded = (1,) * (len(reps) - d.ndim) + d.shape
-    for r, s in zip(reps, padded):
-        if r < 0:
-            out = [a * b for a, b in zip(reps, padded)]
-            raise RuntimeError(f"Trying to create tensor with negative dimension {r * s}: {out}")
-    r = xp_of(d).tile(d, reps) if reps else d.copy()
-    if _record(input):
-        node = RepeatBackward0()
-        node.reps, node.padded, node.shape = reps, padded, d.shape
-        return track(r, node, (input,))
-    return wrap(r)
-
-
-def tile(input, *dims):
-    """Like :meth:`Tensor.repeat`, but fewer ``dims`` than the tensor has are padded with 1s in
-    front."""
-    reps = _shape_arg(dims)
-    nd = input._data.ndim
-    return repeat(input, (1,) * (nd - len(reps)) + reps)
-
-
-class FlipBackward0(Node):
-    def backward(self, g):
-        return g.flip(self.dims)
-
-
-def flip(input, *dims):
-    """A copy with the order of elements reversed along ``dims``."""
-    dims = _shape_arg(dims)
-    d = input._data
-    axes = dims_arg(dims, d.ndim) or ()
-    idx = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(d.ndim))
-    r = d[idx].copy()
-    if _record(input):
-        node = FlipBackward0()
-        node.dims = axes
-        return track(r, node, (input,))
-    return wrap(r)
-
-
-def fliplr(input):
-    """Flip dim 1 (left/right); the input must be at least 2-d."""
-    if input._data.ndim < 2:
-        raise RuntimeError("Input must be >= 2-d.")
-    return flip(input, (1,))
-
-
-def flipud(input):
-    """Flip dim 0 (up/down); the input must be at least 1-d."""
-    if input._data.ndim < 1:
-        raise RuntimeError("Input must be >= 1-d.")
-    return flip(input, (0,))
-
-
-class RollBackward0(Node):
-    def backward(self, g):
-        return roll(g, tuple(-s for s in self.shifts), self.dims)
-
-
-def roll(input, shifts, dims=None):
-    """Shift elements cyclically by ``shifts`` along ``dims`` (without dims: over the flattened
-    tensor, keeping the shape).
-
-    Example::
-
-        ember.tensor([1, 2, 3]).roll(1)    # tensor([3, 1, 2])
-    """
-    d = input._data
-    sh = tuple(int(s) for s in (shifts if isinstance(shifts, (tuple, list)) else (shifts,)))
-    if dims is None:
-        if len(sh) != 1:
-            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:0")
-        r = xp_of(d).roll(d, sh[0])
-    else:
-        dm = tuple(int(x) for x in (dims if isinstance(dims, (tuple, list)) else (dims,)))
-        if len(sh) != len(dm):
-            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, "
-                               f"dims:{len(dm)}")
-        dm = tuple(wrap_dim(x, d.ndim) for x in dm)
-        r = xp_of(d).roll(d, sh, dm) if d.ndim else d.copy()
-    if _record(input):
-        node = RollBackward0()
-        node.shifts, node.dims = sh, (None if dims is None else dm)
-        return track(r, node, (input,))
-    return wrap(r)
-
-
-# ---- triangles and diagonals ---------------------------------------------------------------------
-class TrilBackward0(Node):
-    def backward(self, g):
-        return tril(g, self.diagonal)
-
-
-class TriuBackward0(Node):
-    def backward(self, g):
-        return triu(g, self.diagonal)
-
-
-def _triangle(input, diagonal, upper):
-    d = input._data
-    name = "triu" if upper else "tril"
-    if d.ndim < 2:
-        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
-    xp = xp_of(d)
-    r = (xp.triu if upper else xp.tril)(d, int(diagonal))
-    if _record(input):
-        node = TriuBackward0() if upper else TrilBackward0()
-        node.diagonal = int(diagonal)
-        return track(r, node, (input,))
-    return wrap(r)
-
-
-def tril(input, diagonal=0):
-    """The lower triangle of the last two dims (elements above ``diagonal`` set to 0)."""
-    return _triangle(input, diagonal, False)
-
-
-def triu(input, diagonal=0):
-    """The upper triangle of the last two dims (elements below ``diagonal`` set to 0)."""
-    return _triangle(input, diagonal, True)
-
-
-def _diag_dims(nd, offset, dim1, dim2):
-    a, b = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
-    if a == b:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return int(offset), a, b
-
-
-def _diag_view(d, offset, a, b):
-    """The (writable) strided view of diagonal ``offset`` of dims ``a``, ``b``, appended last."""
-    s1, s2 = d.shape[a], d.shape[b]
-    if offset >= 0:
-        n = max(min(s1, s2 - offset), 0)
-        start = [0] * d.ndim
-        start[b] = offset if n else 0
-    else:
-        n = max(min(s1 + offset, s2), 0)
-        start = [0] * d.ndim
-        start[a] = -offset if n else 0
-    base = d[tuple(slice(st, None) for st in start)] if n else d
-    keep = [i for i in range(d.ndim) if i not in (a, b)]
-    shape = tuple(d.shape[i] for i in keep) + (n,)
-    strides = tuple(d.strides[i] for i in keep) + (d.strides[a] + d.strides[b],)
-    return xp_of(d).lib.stride_tricks.as_strided(base, shape, strides)
-
-
-class DiagonalBackward0(Node):
-    def backward(self, g):
-        return diagonal_scatter(_zeros(g, self.shape), g, self.offset, self.dim1, self.dim2)
-
-
-def diagonal(input, offset=0, dim1=0, dim2=1):
-    """A view of the diagonal of dims ``dim1``, ``dim2`` (``offset`` > 0 above the main one),
-    appended as the last dim."""
-    d = input._data
-    offset, a, b = _diag_dims(d.ndim, offset, dim1, dim2)
-    node = None
-    if _record(input):
-        node = DiagonalBackward0()
-        node.shape, node.offset, node.dim1, node.dim2 = d.shape, offset, a, b
-    return view_of(_diag_view(d, offset, a, b), input, node)
-
-
-class DiagonalScatterBackward0(Node):
-    def backward(self, g):
-        a = b = None
-        if self._next[0] is not None:
-            a = diagonal_scatter(g, _zeros(g, self.src_shape), self.offset, self.dim1, self.dim2)
-        if self._next[1] is not None:
-            b = diagonal(g, self.offset, self.dim1, self.dim2)
-        return a, b
-
-
-def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
-    """A copy of ``input`` with its diagonal (as in :func:`diagonal`) replaced by ``src``."""
-    d = input._data
-    offset, a, b = _diag_dims(d.ndim, offset, dim1, dim2)
-    r = d.copy()
-    view = _diag_view(r, offset, a, b)
-    if src._data.shape != view.shape:
-        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
-                           f"{list(src._data.shape)}, slice size = {list(view.shape)}")
-    view[...] = src._data
-    if STATE.enabled and (input._rg or src._rg):
-        node = DiagonalScatterBackward0()
-        node.src_shape, node.offset, node.dim1, node.dim2 = src._data.shape, offset, a, b
-        return track(r, node, (input, src))
-    return wrap(r)
-
-
-class DiagEmbedBackward0(Node):
-    def backward(self, g):
-        return diagonal(g, self.offset, self.dim1, self.dim2)
-
-
-def diag_embed(input, offset=0, dim1=-2, dim2=-1):
-    """Matrices (in dims ``dim1``, ``dim2`` of the result) whose diagonal ``offset`` holds the last
-    dim of ``input``; zeros elsewhere."""
-    d = input._data
-    offset, a, b = _diag_dims(d.ndim + 1, offset, dim1, dim2)
-    n = d.shape[-1] if d.ndim else 1
-    m = n + abs(offset)
-    shape = list(d.shape[:-1])
-    for pos in sorted((a, b)):
-        shape.insert(pos, m)
-    r = xp_of(d).zeros(tuple(shape), d.dtype)
-    _diag_view(r, offset, a, b)[...] = d
-    if _record(input):
-        node = DiagEmbedBackward0()
-        node.offset, node.dim1, node.dim2 = offset, a, b
-        return track(r, node, (input,))
-    return wrap(r)
-
-
-class DiagonalBackward0_copy(DiagonalBackward0):  # noqa: N801 (PyTorch's name)
-    pass
-
-
-def diag(input, diagonal=0):
-    """1-d input: a square matrix with ``input`` on diagonal ``diagonal``. 2-d input: a copy of
-    that diagonal."""
-    d = input._data
-    if d.ndim == 1:
-        return diag_embed(input, diagonal, 0, 1)
-    if d.ndim != 2:
-        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {d.ndim}D")
-    r = _diag_view(d, int(diagonal), 0, 1).copy()
-    if _record(input):
-        node = DiagonalBackward0_copy()
-        node.shape, node.offset, node.dim1, node.dim2 = d.shape, int(diagonal), 0, 1
-        return track(r, node, (input,))
-    return wrap(r)
-
-
-def _dims_varargs(fn):
+def dims_varargs(fn):
     """A method taking ``x.flip(0, 1)`` as well as ``x.flip((0, 1))`` and ``dims=``."""
     def method(self, *dims, **kw):
         return fn(self, *(dims or (kw.pop("dims"),)), **kw)
@@ -721,14 +460,10 @@ def _dims_varargs(fn):
 
 
 methods(reshape=reshape, view=view, expand=expand, flatten=flatten, unflatten=unflatten,
-        ravel=ravel, squeeze=squeeze, unsqueeze=unsqueeze, permute=_dims_varargs(permute),
+        ravel=ravel, squeeze=squeeze, unsqueeze=unsqueeze, permute=dims_varargs(permute),
         transpose=transpose, swapaxes=swapaxes, swapdims=swapdims, t=t, adjoint=adjoint,
         T=property(_T), mT=property(_mT), H=property(_H), mH=property(adjoint),
         movedim=movedim, moveaxis=moveaxis, broadcast_to=broadcast_to,
-        repeat=lambda self, *sizes, **kw: repeat(self, *(sizes or (kw["repeats"],))),
-        tile=_dims_varargs(tile), flip=_dims_varargs(flip), fliplr=fliplr, flipud=flipud,
-        roll=roll, tril=tril, triu=triu, diagonal=diagonal, diagonal_scatter=diagonal_scatter,
-        diag_embed=diag_embed, diag=diag,
         expand_as=lambda self, other: expand(self, other._data.shape),
         reshape_as=lambda self, other: reshape(self, other._data.shape),
         view_as=lambda self, other: view(self, other._data.shape))
