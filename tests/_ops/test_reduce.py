@@ -278,3 +278,14 @@ def test_return_types_module():
     import pickle
     r2 = pickle.loads(pickle.dumps(r))
     assert type(r2) is type(r) and r2.indices.tolist() == [1, 0]
+
+
+def test_out_argument():
+    def fn(lib, x):
+        o, v, i = lib.empty(0), lib.empty(0), lib.empty(0, dtype=lib.long)
+        r = lib.max(x, 1, out=(v, i))
+        assert r.values is v and r.indices is i and lib.sum(x, 0, out=o) is o
+        s = lib.sort(x, out=(lib.empty(0), lib.empty(0, dtype=lib.long)))
+        return o, v, i, lib.cumsum(x, 1, out=lib.empty(0)), s.indices
+    compare(fn, rand(2, 3), grad=False)
+    check_raises(lambda lib, x: lib.sum(x.requires_grad_(), 0, out=lib.empty(0)), rand(2, 3))

@@ -6,6 +6,7 @@
 - ``track_pair``: the two outputs of one node (``var_mean``, ``aminmax``).
 """
 import collections
+import functools
 
 from ember._backend import xp_of
 from ember._tensor import track, wrap
@@ -37,6 +38,34 @@ for _name in ("max", "min", "sort", "topk", "kthvalue", "median", "mode", "cumma
     _structseq(_name)
 _structseq("aminmax", ("min", "max"))
 del _name
+
+
+def write_out(result, out, name):
+    """Honour ``out=``: copy ``result`` (a Tensor or a tuple of them) into ``out``, resized as
+    PyTorch does, and return ``out`` (a ``return_types`` tuple for tuples)."""
+    if out is None:
+        return result
+    pairs = zip(result, out) if isinstance(result, tuple) else ((result, out),)
+    for r, o in pairs:
+        if r._rg:
+            raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
+                               "automatic differentiation, but one of the arguments requires grad.")
+        if o._data.shape != r._data.shape:
+            o._data = xp_of(o._data).empty(r._data.shape, o._data.dtype)
+        o._data[...] = r._data
+        o._vc[0] += 1
+    return type(result)(*out) if isinstance(result, tuple) else out
+
+
+def with_out(name):
+    """Decorator: give an op PyTorch's ``out=`` keyword (see :func:`write_out`)."""
+    def deco(fn):
+        @functools.wraps(fn)
+        def op(*args, out=None, **kwargs):
+            r = fn(*args, **kwargs)
+            return r if out is None else write_out(r, out, name)
+        return op
+    return deco
 
 
 def track_pair(a, b, node, inputs):

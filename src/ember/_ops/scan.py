@@ -9,6 +9,7 @@ import numpy as np
 
 from ember import _dtype
 from ember._backend import xp_of
+from ember._ops._select import with_out
 from ember._ops._util import wrap_dim
 from ember._ops.inplace import inplace_method
 from ember._tensor import methods, track, wrap
@@ -62,7 +63,8 @@ def _cumsum(input, axis, reverse=False, dtype=None):
     return wrap(r)
 
 
-def cumsum(input, dim, *, dtype=None, out=None):
+@with_out("cumsum")
+def cumsum(input, dim, *, dtype=None):
     """Cumulative sum along ``dim``: ``y[i] = x[0] + ... + x[i]``.
 
     Example::
@@ -132,7 +134,8 @@ def _cumprod(input, axis, dtype=None):
     return wrap(r)
 
 
-def cumprod(input, dim, *, dtype=None, out=None):
+@with_out("cumprod")
+def cumprod(input, dim, *, dtype=None):
     """Cumulative product along ``dim``: ``y[i] = x[0] * ... * x[i]``. The gradient is right with
     zeros in the input.
 

@@ -8,7 +8,7 @@ sorts as the largest value (last ascending, first descending), as in PyTorch.
 import numpy as np
 
 from ember._backend import xp_of
-from ember._ops._select import put_along, return_types
+from ember._ops._select import put_along, return_types, with_out
 from ember._ops._util import wrap_dim
 from ember._ops.reduce import MaxBackward1, check_nonempty
 from ember._tensor import methods, track, wrap
@@ -70,7 +70,8 @@ def _selected(input, index, axis, keepdim, node_cls, cls):
     return cls(wrap(vals), wrap(idx))
 
 
-def sort(input, dim=-1, descending=False, *, stable=False, out=None):
+@with_out("sort")
+def sort(input, dim=-1, descending=False, *, stable=False):
     """The values along ``dim`` in order, with the indices they came from.
 
     Example::
@@ -83,6 +84,7 @@ def sort(input, dim=-1, descending=False, *, stable=False, out=None):
     return _selected(input, index, axis, True, SortBackward0, return_types.sort)
 
 
+@with_out("argsort")
 def argsort(input, dim=-1, descending=False, *, stable=False):
     """The indices that sort ``input`` along ``dim`` (int64)."""
     d = input._data
@@ -92,12 +94,14 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
     return wrap(_order(d, axis, descending))
 
 
+@with_out("msort")
 def msort(input):
     """``input`` sorted along its first dim."""
     return sort(input, 0).values
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+@with_out("topk")
+def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (or, ``largest=False``, smallest) values along ``dim`` and their indices,
     in order (also when ``sorted=False``)."""
     d = input._data
@@ -114,7 +118,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     return _selected(input, index, axis, True, TopkBackward0, return_types.topk)
 
 
-def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+@with_out("kthvalue")
+def kthvalue(input, k, dim=-1, keepdim=False):
     """The ``k``-th smallest value along ``dim`` (``k`` counts from 1) and its index."""
     d = input._data
     axis = wrap_dim(dim, d.ndim)
@@ -133,7 +138,8 @@ class MedianBackward0(MaxBackward1):
     """median() of all elements: the gradient is shared among elements equal to the median."""
 
 
-def median(input, dim=None, keepdim=False, *, out=None):
+@with_out("median")
+def median(input, dim=None, keepdim=False):
     """The median (the lower of the two middle values for an even count, never their mean). With
     ``dim``: ``(values, indices)`` along it. NaN is the median of a slice that holds one.
 

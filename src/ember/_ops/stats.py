@@ -10,7 +10,7 @@ import numpy as np
 
 from ember import _dtype
 from ember._backend import xp_of
-from ember._ops._select import track_pair
+from ember._ops._select import track_pair, with_out, write_out
 from ember._ops.reduce import axes_of, count, expand_back, keep, kept_shape, mean, type_name
 from ember._tensor import methods, track, wrap
 from ember.autograd.grad_mode import STATE
@@ -98,6 +98,7 @@ def _node(cls, input, axes, keepdim, n, c):
     return node
 
 
+@with_out("var")
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim`` (default all), divided by ``N - correction`` (default 1: Bessel's
     correction; ``unbiased=False`` is ``correction=0``).
@@ -114,6 +115,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return wrap(r)
 
 
+@with_out("std")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation over ``dim``: the square root of :func:`var` (same arguments)."""
     v, _, axes, n, c = _moments(input, dim, unbiased, keepdim, correction, "std")
@@ -177,6 +179,7 @@ class LogsumexpBackward0(Node):
         return expand_back(g, sh, axes, keepdim) * (x - out).exp()
 
 
+@with_out("logsumexp")
 def logsumexp(input, dim, keepdim=False):
     """``log(sum(exp(input)))`` over ``dim``, computed stably (the max is subtracted first).
 
@@ -318,7 +321,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         p = 2
     elif p is None:
         p = 2
-    return vector_norm(input, p, dim, keepdim, dtype=dtype)
+    return write_out(vector_norm(input, p, dim, keepdim, dtype=dtype), out, "norm")
 
 
 methods(var=var, std=std, logsumexp=logsumexp, norm=norm)
