@@ -238,6 +238,12 @@ def test_errors():
     check_raises(lambda lib, x: lib.atan2(x, 2.0), rand(2))
     check_raises(lambda lib, x, y: lib.lerp(x, y, 0.5), rand(2), rand(2, dtype=F64))
     check_raises(lambda lib, x: x + None, rand(2))
+    check_raises(lambda lib, x: lib.add(x, x, alpha=0.5), i, match="alpha")
+    check_raises(lambda lib, x: x.sub(x, alpha=0.5), i, match="alpha")
+    check_raises(lambda lib, x: x.add_(x, alpha=0.5), i, match="alpha")
+    check_raises(lambda lib, x: lib.add(x, x, alpha=True), rand(2), match="Boolean alpha")
+    compare(lambda lib, x: lib.add(x, x, alpha=2), b)
+    compare(lambda lib, x: lib.add(x, 1.5, alpha=2), i)
 
 
 def test_grad_fn_names():

@@ -35,8 +35,10 @@ def add(input, other, *, alpha=1, out=None):
         ember.add(ember.ones(2, 3), ember.ones(3), alpha=2)   # all 3.
     """
     ta, tb, ad, bd = binary_operands(input, other)
+    if alpha.__class__ is not int or alpha != 1:
+        _check_alpha(ad if ta is not None else bd, alpha)
     try:
-        r = ad + bd if alpha == 1 else ad + bd * alpha
+        r = ad + bd if alpha == 1 else _alpha_op(np.add, ad, bd, alpha, ta)
     except ValueError:
         raise shape_error(ad, bd) from None
     if STATE.enabled and (ta is not None and ta._rg or tb is not None and tb._rg):
@@ -44,6 +46,23 @@ def add(input, other, *, alpha=1, out=None):
         node.alpha = alpha
         return _out(track(r, node, (ta, tb)), out)
     return _out(wrap(r), out)
+
+
+def _check_alpha(arr, alpha):
+    """PyTorch's rules for ``alpha``: no float alpha with integers, no bool alpha unless bool."""
+    kind = arr.dtype.kind
+    if kind in "iu" and isinstance(alpha, float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
+                           "number.")
+    if isinstance(alpha, bool) and kind != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+
+
+def _alpha_op(ufunc, ad, bd, alpha, ta):
+    """``ufunc(ad, bd * alpha)`` in the promoted dtype (bool * int would give NumPy's int64)."""
+    r = ufunc(ad, bd * alpha)
+    dt = (ad if ta is not None else bd).dtype
+    return r if r.dtype == dt else r.astype(dt)
 
 
 class SubBackward0(Node):
@@ -67,8 +86,10 @@ def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``."""
     _no_bool_sub(input, other)
     ta, tb, ad, bd = binary_operands(input, other)
+    if alpha.__class__ is not int or alpha != 1:
+        _check_alpha(ad if ta is not None else bd, alpha)
     try:
-        r = ad - bd if alpha == 1 else ad - bd * alpha
+        r = ad - bd if alpha == 1 else _alpha_op(np.subtract, ad, bd, alpha, ta)
     except ValueError:
         raise shape_error(ad, bd) from None
     if STATE.enabled and (ta is not None and ta._rg or tb is not None and tb._rg):
@@ -92,6 +113,8 @@ def rsub(input, other, *, alpha=1):
     """``other - alpha * input`` (what ``2 - x`` calls)."""
     _no_bool_sub(other, input)
     ta, tb, ad, bd = binary_operands(input, other)
+    if alpha.__class__ is not int or alpha != 1:
+        _check_alpha(ad, alpha)
     try:
         r = bd - ad if alpha == 1 else bd - ad * alpha
     except ValueError:

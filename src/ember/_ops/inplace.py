@@ -256,9 +256,14 @@ def _fast_binary(ufunc, fn, floats_only=False, name=None):
             od = _fast_operand(d, other, floats_only)
             if od is not None:
                 alpha = kwargs.get("alpha", 1)
-                ufunc(d, od if alpha == 1 else od * alpha, out=d)
-                self._vc[0] += 1
-                return self
+                if alpha == 1:
+                    ufunc(d, od, out=d)
+                    self._vc[0] += 1
+                    return self
+                if type(alpha) is float and d.dtype.kind == "f" or type(alpha) is int:
+                    ufunc(d, od * alpha, out=d)
+                    self._vc[0] += 1
+                    return self
         return apply_inplace(self, fn, other, **kwargs)
     method.__name__ = name
     method.__doc__ = f"In-place version of :meth:`{fn.__name__}`."
