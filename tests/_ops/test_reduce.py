@@ -289,3 +289,10 @@ def test_out_argument():
         return o, v, i, lib.cumsum(x, 1, out=lib.empty(0)), s.indices
     compare(fn, rand(2, 3), grad=False)
     check_raises(lambda lib, x: lib.sum(x.requires_grad_(), 0, out=lib.empty(0)), rand(2, 3))
+
+
+def test_numpy_aliases():
+    compare(lambda lib, x: (x.sum(axis=0), x.mean(axis=1, keepdims=True), lib.max(x, axis=1),
+                            x.argmax(axis=1), x.softmax(axis=1), x.cumsum(axis=1),
+                            x.sort(axis=0), x.std(axis=0), x.logsumexp(axis=0), lib.amax(x, axis=0),
+                            x.all(axis=0), x.var(axis=1, keepdims=True)), rand(2, 3))

@@ -57,13 +57,21 @@ def write_out(result, out, name):
     return type(result)(*out) if isinstance(result, tuple) else out
 
 
-def with_out(name):
-    """Decorator: give an op PyTorch's ``out=`` keyword (see :func:`write_out`)."""
+def torch_kwargs(name, out=True):
+    """Decorator: PyTorch's keyword extras for an op with a ``dim``: the ``out=`` keyword (see
+    :func:`write_out`) and NumPy's aliases ``axis`` (for ``dim``) and ``keepdims``."""
     def deco(fn):
         @functools.wraps(fn)
-        def op(*args, out=None, **kwargs):
-            r = fn(*args, **kwargs)
-            return r if out is None else write_out(r, out, name)
+        def op(*args, **kwargs):
+            if kwargs:
+                if "axis" in kwargs:
+                    kwargs["dim"] = kwargs.pop("axis")
+                if "keepdims" in kwargs:
+                    kwargs["keepdim"] = kwargs.pop("keepdims")
+                o = kwargs.pop("out", None) if out else None
+                if o is not None:
+                    return write_out(fn(*args, **kwargs), o, name)
+            return fn(*args, **kwargs)
         return op
     return deco
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from ember import _dtype
 from ember._backend import xp_of as _xp
-from ember._ops._select import put_along, return_types, track_pair, with_out
+from ember._ops._select import put_along, return_types, track_pair, torch_kwargs
 from ember._ops._util import dims_arg, wrap_dim
 from ember._tensor import Tensor, methods, track, wrap
 from ember.autograd.grad_mode import STATE
@@ -101,7 +101,7 @@ class SumBackward1(SumBackward0):
     """sum over ``dim`` (PyTorch names the two overloads' nodes apart)."""
 
 
-@with_out("sum")
+@torch_kwargs("sum")
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum of all elements, or over ``dim`` (int or tuple of ints).
 
@@ -145,7 +145,7 @@ class MeanBackward1(MeanBackward0):
     """mean over ``dim``."""
 
 
-@with_out("mean")
+@torch_kwargs("mean")
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean of all elements, or over ``dim``. Needs a floating-point input (or ``dtype``)."""
     d = input._data
@@ -175,7 +175,7 @@ class NansumBackward0(Node):
             return ge * wrap(~np.isnan(x._data))
 
 
-@with_out("nansum")
+@torch_kwargs("nansum")
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """:func:`sum` treating NaN as zero."""
     d = input._data
@@ -196,7 +196,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return wrap(r)
 
 
-@with_out("nanmean")
+@torch_kwargs("nanmean")
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """:func:`mean` of the non-NaN elements (NaN where there are none)."""
     d = input._data
@@ -239,7 +239,7 @@ def _prod(input, axes, keepdim, dtype, node_cls=ProdBackward0):
     return wrap(r)
 
 
-@with_out("prod")
+@torch_kwargs("prod")
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Product of all elements, or over one ``dim``. Integers and bools give int64.
 
@@ -323,7 +323,7 @@ def _extreme(input, dim, keepdim, name):
     return cls(wrap(vals), wrap(idx))
 
 
-@with_out("max")
+@torch_kwargs("max")
 def max(input, dim=None, keepdim=False, *, other=None):
     """The largest element; with ``dim``, ``(values, indices)`` of the largest along it; with a
     tensor as second argument, the elementwise :func:`maximum`.
@@ -338,7 +338,7 @@ def max(input, dim=None, keepdim=False, *, other=None):
     return _extreme(input, dim, keepdim, "max")
 
 
-@with_out("min")
+@torch_kwargs("min")
 def min(input, dim=None, keepdim=False, *, other=None):
     """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, :func:`minimum`."""
     if other is not None or isinstance(dim, Tensor):
@@ -373,14 +373,14 @@ def _amax(input, dim, keepdim, name):
     return wrap(r)
 
 
-@with_out("amax")
+@torch_kwargs("amax")
 def amax(input, dim=(), keepdim=False):
     """The largest values over ``dim`` (default: all dims). Unlike max(dim), the gradient is split
     evenly among equal maxima."""
     return _amax(input, dim, keepdim, "amax")
 
 
-@with_out("amin")
+@torch_kwargs("amin")
 def amin(input, dim=(), keepdim=False):
     """The smallest values over ``dim`` (default: all dims); the gradient is split among ties."""
     return _amax(input, dim, keepdim, "amin")
@@ -398,6 +398,7 @@ class AminmaxBackward0(Node):
         return res
 
 
+@torch_kwargs("aminmax")
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` over ``dim`` (default all) in one pass, as ``return_types.aminmax``."""
     d = input._data
@@ -438,13 +439,13 @@ def _arg(input, dim, keepdim, name):
     return wrap(fn(axis=axis, keepdims=keepdim).astype(np.int64))
 
 
-@with_out("argmax")
+@torch_kwargs("argmax")
 def argmax(input, dim=None, keepdim=False):
     """Index of the largest element (of the flattened tensor when ``dim`` is None), as int64."""
     return _arg(input, dim, keepdim, "argmax")
 
 
-@with_out("argmin")
+@torch_kwargs("argmin")
 def argmin(input, dim=None, keepdim=False):
     """Index of the smallest element (of the flattened tensor when ``dim`` is None), as int64."""
     return _arg(input, dim, keepdim, "argmin")
@@ -460,18 +461,19 @@ def _logical(input, dim, keepdim, name):
     return wrap(r.astype(np.uint8) if d.dtype == np.uint8 else r)
 
 
-@with_out("all")
+@torch_kwargs("all")
 def all(input, dim=None, keepdim=False):
     """True where every element (over ``dim``) is nonzero; empty reductions give True."""
     return _logical(input, dim, keepdim, "all")
 
 
-@with_out("any")
+@torch_kwargs("any")
 def any(input, dim=None, keepdim=False):
     """True where some element (over ``dim``) is nonzero; empty reductions give False."""
     return _logical(input, dim, keepdim, "any")
 
 
+@torch_kwargs("count_nonzero", out=False)
 def count_nonzero(input, dim=None):
     """Number of nonzero elements over ``dim`` (int or tuple; default all), as int64."""
     d = input._data

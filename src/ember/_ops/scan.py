@@ -9,7 +9,7 @@ import numpy as np
 
 from ember import _dtype
 from ember._backend import xp_of
-from ember._ops._select import with_out
+from ember._ops._select import torch_kwargs
 from ember._ops._util import wrap_dim
 from ember._ops.inplace import inplace_method
 from ember._tensor import methods, track, wrap
@@ -63,7 +63,7 @@ def _cumsum(input, axis, reverse=False, dtype=None):
     return wrap(r)
 
 
-@with_out("cumsum")
+@torch_kwargs("cumsum")
 def cumsum(input, dim, *, dtype=None):
     """Cumulative sum along ``dim``: ``y[i] = x[0] + ... + x[i]``.
 
@@ -134,7 +134,7 @@ def _cumprod(input, axis, dtype=None):
     return wrap(r)
 
 
-@with_out("cumprod")
+@torch_kwargs("cumprod")
 def cumprod(input, dim, *, dtype=None):
     """Cumulative product along ``dim``: ``y[i] = x[0] * ... * x[i]``. The gradient is right with
     zeros in the input.

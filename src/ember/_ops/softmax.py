@@ -6,6 +6,7 @@ output. Backward formulas are Tensor ops, so double backward works.
 """
 import numpy as np
 
+from ember._ops._select import torch_kwargs
 from ember._ops._util import wrap_dim
 from ember._tensor import methods, track, wrap
 from ember.autograd.grad_mode import STATE
@@ -44,6 +45,7 @@ class SoftmaxBackward0(Node):
         return y * (g - (g * y).sum(self.dim, keepdim=True))
 
 
+@torch_kwargs("softmax", out=False)
 def softmax(input, dim, dtype=None):
     """``exp(x) / sum(exp(x))`` along ``dim``: each slice along ``dim`` sums to 1.
 
@@ -73,6 +75,7 @@ class LogSoftmaxBackward0(Node):
         return g - y.exp() * g.sum(self.dim, keepdim=True)
 
 
+@torch_kwargs("log_softmax", out=False)
 def log_softmax(input, dim, dtype=None):
     """``log(softmax(x))`` along ``dim``, computed directly (``x - max - log(sum(exp(x - max)))``),
     which stays finite where ``softmax`` underflows to 0.

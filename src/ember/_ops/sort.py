@@ -8,7 +8,7 @@ sorts as the largest value (last ascending, first descending), as in PyTorch.
 import numpy as np
 
 from ember._backend import xp_of
-from ember._ops._select import put_along, return_types, with_out
+from ember._ops._select import put_along, return_types, torch_kwargs
 from ember._ops._util import wrap_dim
 from ember._ops.reduce import MaxBackward1, check_nonempty
 from ember._tensor import methods, track, wrap
@@ -70,7 +70,7 @@ def _selected(input, index, axis, keepdim, node_cls, cls):
     return cls(wrap(vals), wrap(idx))
 
 
-@with_out("sort")
+@torch_kwargs("sort")
 def sort(input, dim=-1, descending=False, *, stable=False):
     """The values along ``dim`` in order, with the indices they came from.
 
@@ -84,7 +84,7 @@ def sort(input, dim=-1, descending=False, *, stable=False):
     return _selected(input, index, axis, True, SortBackward0, return_types.sort)
 
 
-@with_out("argsort")
+@torch_kwargs("argsort")
 def argsort(input, dim=-1, descending=False, *, stable=False):
     """The indices that sort ``input`` along ``dim`` (int64)."""
     d = input._data
@@ -94,13 +94,13 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
     return wrap(_order(d, axis, descending))
 
 
-@with_out("msort")
+@torch_kwargs("msort")
 def msort(input):
     """``input`` sorted along its first dim."""
     return sort(input, 0).values
 
 
-@with_out("topk")
+@torch_kwargs("topk")
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (or, ``largest=False``, smallest) values along ``dim`` and their indices,
     in order (also when ``sorted=False``)."""
@@ -118,7 +118,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return _selected(input, index, axis, True, TopkBackward0, return_types.topk)
 
 
-@with_out("kthvalue")
+@torch_kwargs("kthvalue")
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The ``k``-th smallest value along ``dim`` (``k`` counts from 1) and its index."""
     d = input._data
@@ -138,7 +138,7 @@ class MedianBackward0(MaxBackward1):
     """median() of all elements: the gradient is shared among elements equal to the median."""
 
 
-@with_out("median")
+@torch_kwargs("median")
 def median(input, dim=None, keepdim=False):
     """The median (the lower of the two middle values for an even count, never their mean). With
     ``dim``: ``(values, indices)`` along it. NaN is the median of a slice that holds one.

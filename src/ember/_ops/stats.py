@@ -10,7 +10,7 @@ import numpy as np
 
 from ember import _dtype
 from ember._backend import xp_of
-from ember._ops._select import track_pair, with_out, write_out
+from ember._ops._select import track_pair, torch_kwargs, write_out
 from ember._ops.reduce import axes_of, count, expand_back, keep, kept_shape, mean, type_name
 from ember._tensor import methods, track, wrap
 from ember.autograd.grad_mode import STATE
@@ -98,7 +98,7 @@ def _node(cls, input, axes, keepdim, n, c):
     return node
 
 
-@with_out("var")
+@torch_kwargs("var")
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim`` (default all), divided by ``N - correction`` (default 1: Bessel's
     correction; ``unbiased=False`` is ``correction=0``).
@@ -115,7 +115,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return wrap(r)
 
 
-@with_out("std")
+@torch_kwargs("std")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation over ``dim``: the square root of :func:`var` (same arguments)."""
     v, _, axes, n, c = _moments(input, dim, unbiased, keepdim, correction, "std")
@@ -160,11 +160,13 @@ def _with_mean(input, dim, unbiased, keepdim, correction, name, node_cls):
     return wrap(rv), wrap(rm)
 
 
+@torch_kwargs("var_mean", out=False)
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(var, mean)`` over ``dim`` in one pass; arguments as :func:`var`."""
     return _with_mean(input, dim, unbiased, keepdim, correction, "var", VarMeanBackward0)
 
 
+@torch_kwargs("std_mean", out=False)
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` over ``dim`` in one pass; arguments as :func:`var`."""
     return _with_mean(input, dim, unbiased, keepdim, correction, "std", StdMeanBackward0)
@@ -179,7 +181,7 @@ class LogsumexpBackward0(Node):
         return expand_back(g, sh, axes, keepdim) * (x - out).exp()
 
 
-@with_out("logsumexp")
+@torch_kwargs("logsumexp")
 def logsumexp(input, dim, keepdim=False):
     """``log(sum(exp(input)))`` over ``dim``, computed stably (the max is subtracted first).
 
