@@ -96,7 +96,8 @@ def test_negative_step_and_bad_indices():
                lambda lib, x: x[0, 0, 0, 0], lambda lib, x: x[[5]], lambda lib, x: x[:, [-4]],
                lambda lib, x: x[[0, 1], [0, 1, 2]], lambda lib, x: x[lib.ones(3, dtype=lib.bool)],
                lambda lib, x: x[:, lib.ones(2, dtype=lib.bool)], lambda lib, x: x[1.5],
-               lambda lib, x: x[lib.tensor([0.5])], lambda lib, x: x[lib.tensor([1], dtype=lib.int16)],
+               lambda lib, x: x[lib.tensor([0.5])],
+               lambda lib, x: x[lib.tensor([1], dtype=lib.int16)],
                lambda lib, x: x[0, 0, 0][0], lambda lib, x: x[0, 0, 0][[0]], lambda lib, x: x["a"]]:
         check_raises(fn, x)
     with pytest.raises(ValueError, match="step must be greater than zero"):
@@ -110,7 +111,8 @@ def test_negative_step_and_bad_indices():
 # ---- __setitem__ ---------------------------------------------------------------------------------
 SET = [  # (index, value shape)
     (0, (4,)), (0, ()), (slice(1, None), (1, 4)), ((slice(None), 1), (1, 3)), ((Ellipsis, 2), (3,)),
-    ((0, 1), ()), (A([0, 2], I64), (4,)), (A([0, 2], I64), (2, 4)), ((A([0, 1], I64), A([1, 2], I64)), (2,)),
+    ((0, 1), ()), (A([0, 2], I64), (4,)), (A([0, 2], I64), (2, 4)),
+    ((A([0, 1], I64), A([1, 2], I64)), (2,)),
     (A([[True, False, True, False]] * 3), ()), (A([[True, False, True, False]] * 3), (6,)),
     ((slice(None), A([3, 0], I64)), (1, 3, 2)), (None, (3, 4)), ((0, slice(None, None, 2)), (2,)),
 ]

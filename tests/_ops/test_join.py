@@ -89,7 +89,8 @@ def test_split_grad_fn_and_views():
     assert y[2, 0].item() == 3.0 and y._version == p._version == 1
 
 
-@pytest.mark.parametrize("shape,chunks,dim", [((5,), 2, 0), ((6,), 4, 0), ((5,), 4, 0), ((2, 5), 3, 1),
+@pytest.mark.parametrize("shape,chunks,dim", [((5,), 2, 0), ((6,), 4, 0), ((5,), 4, 0),
+                                              ((2, 5), 3, 1),
                                               ((0,), 2, 0), ((3, 2), 5, 0), ((3, 2), 1, -1)])
 def test_chunk(shape, chunks, dim):
     compare(lambda lib, x: lib.chunk(x, chunks, dim), rand(*shape))
@@ -112,7 +113,8 @@ def test_iter_and_unbind_view():
     compare(lambda lib, x: [r * i for i, r in enumerate(x)], rand(3, 2))
 
 
-@pytest.mark.parametrize("arg,dim", [(3, 0), (2, 1), ([1, 4], 0), ([-2, 8], 0), ([2, 1], 0), (7, 0)])
+@pytest.mark.parametrize("arg,dim", [(3, 0), (2, 1), ([1, 4], 0), ([-2, 8], 0), ([2, 1], 0),
+                                     (7, 0)])
 def test_tensor_split(arg, dim):
     compare(lambda lib, x: lib.tensor_split(x, arg, dim), rand(5, 3))
 
@@ -149,11 +151,19 @@ def test_cat_split_round_trip(sizes, dim, other, chunk):
 
 @pytest.mark.parametrize("fn", [
     lambda lib, x: lib.cat([x, x[:, :2]]), lambda lib, x: lib.cat([x, x], dim=3),
-    lambda lib, x: lib.cat([]), lambda lib, x: lib.cat([x, x[0]]), lambda lib, x: lib.cat([x, x[0, 0, 0]]),
-    lambda lib, x: lib.cat(x), lambda lib, x: lib.stack([x, x[:, :2]]), lambda lib, x: lib.stack([]),
-    lambda lib, x: lib.stack([x, x], 4), lambda lib, x: x.split(0), lambda lib, x: x.split([1, 1], 1),
+    lambda lib, x: lib.cat([]),
+    lambda lib, x: lib.cat([x, x[0]]),
+    lambda lib, x: lib.cat([x, x[0, 0, 0]]),
+    lambda lib, x: lib.cat(x),
+    lambda lib, x: lib.stack([x, x[:, :2]]),
+    lambda lib, x: lib.stack([]),
+    lambda lib, x: lib.stack([x, x], 4),
+    lambda lib, x: x.split(0),
+    lambda lib, x: x.split([1, 1], 1),
     lambda lib, x: x.split([3, -1], 1), lambda lib, x: x.chunk(0), lambda lib, x: x.chunk(-1),
-    lambda lib, x: x.unbind(5), lambda lib, x: x[0, 0, 0].unbind(), lambda lib, x: x[0, 0, 0].chunk(1),
+    lambda lib, x: x.unbind(5),
+    lambda lib, x: x[0, 0, 0].unbind(),
+    lambda lib, x: x[0, 0, 0].chunk(1),
 ])
 def test_errors(fn):
     check_raises(fn, rand(2, 3, 4))

@@ -80,7 +80,8 @@ def test_gather_scatter_double_backward():
     for lib in (torch, ember):
         x = lib.tensor(a, requires_grad=True)
         it = lib.tensor(i)
-        y = (x.gather(0, it) ** 2).sum() + (lib.zeros(3, 4, dtype=x.dtype).scatter_add(0, it, x[:1]) ** 3).sum()
+        z = lib.zeros(3, 4, dtype=x.dtype)
+        y = (x.gather(0, it) ** 2).sum() + (z.scatter_add(0, it, x[:1]) ** 3).sum()
         (g,) = lib.autograd.grad(y, x, create_graph=True)
         (gg,) = lib.autograd.grad((g * g).sum(), x)
         res.append((g.detach().numpy(), gg.numpy()))
@@ -179,17 +180,25 @@ def test_nonzero(shape):
 # ---- errors --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("fn", [
     lambda lib, x, i: x.gather(0, i[0]), lambda lib, x, i: x.gather(0, i + 2),
-    lambda lib, x, i: x.gather(0, lib.zeros(1, 5, 4, dtype=lib.long)), lambda lib, x, i: x.gather(3, i),
+    lambda lib, x, i: x.gather(0, lib.zeros(1, 5, 4, dtype=lib.long)),
+    lambda lib, x, i: x.gather(3, i),
     lambda lib, x, i: x.gather(0, i.short()), lambda lib, x, i: x.scatter(0, i, x.double()),
     lambda lib, x, i: x.scatter(0, i, x[:, :1, :2]), lambda lib, x, i: x.scatter(0, i + 5, x),
-    lambda lib, x, i: x.scatter(0, i, x, reduce="foo"), lambda lib, x, i: x.scatter_add(0, i, x.double()),
-    lambda lib, x, i: x.index_select(1, lib.tensor([[0]])), lambda lib, x, i: x.index_select(1, lib.tensor([5])),
-    lambda lib, x, i: x.index_select(1, lib.tensor([0.])), lambda lib, x, i: x.index_add(1, lib.tensor([0, 2]), x.double()[:, :2]),
-    lambda lib, x, i: x.index_add(1, lib.tensor([0, 2]), x[:, :3]), lambda lib, x, i: x.index_add(1, lib.tensor([0, 5]), x[:, :2]),
-    lambda lib, x, i: x.index_fill(1, lib.tensor([0, 2]), lib.tensor([1.])), lambda lib, x, i: x.index_fill(1, lib.tensor([5]), 1.),
-    lambda lib, x, i: x.masked_fill(x > 0, lib.tensor([1.])), lambda lib, x, i: x.masked_fill(x.int(), 1),
+    lambda lib, x, i: x.scatter(0, i, x, reduce="foo"),
+    lambda lib, x, i: x.scatter_add(0, i, x.double()),
+    lambda lib, x, i: x.index_select(1, lib.tensor([[0]])),
+    lambda lib, x, i: x.index_select(1, lib.tensor([5])),
+    lambda lib, x, i: x.index_select(1, lib.tensor([0.])),
+    lambda lib, x, i: x.index_add(1, lib.tensor([0, 2]), x.double()[:, :2]),
+    lambda lib, x, i: x.index_add(1, lib.tensor([0, 2]), x[:, :3]),
+    lambda lib, x, i: x.index_add(1, lib.tensor([0, 5]), x[:, :2]),
+    lambda lib, x, i: x.index_fill(1, lib.tensor([0, 2]), lib.tensor([1.])),
+    lambda lib, x, i: x.index_fill(1, lib.tensor([5]), 1.),
+    lambda lib, x, i: x.masked_fill(x > 0, lib.tensor([1.])),
+    lambda lib, x, i: x.masked_fill(x.int(), 1),
     lambda lib, x, i: x.masked_select(x.int()), lambda lib, x, i: x.take(lib.tensor([24])),
-    lambda lib, x, i: x.take(lib.tensor([0]).int()), lambda lib, x, i: x.index_copy(1, lib.tensor([5]), x[:, :1]),
+    lambda lib, x, i: x.take(lib.tensor([0]).int()),
+    lambda lib, x, i: x.index_copy(1, lib.tensor([5]), x[:, :1]),
     lambda lib, x, i: x.masked_fill_(lib.ones(3, 2, 3, 4, dtype=lib.bool), 1.0),
 ])
 def test_errors(fn):
@@ -215,7 +224,8 @@ def test_error_messages():
     lambda x, s: x.index_fill(0, ember.tensor([1]), s[0, 0]),
     lambda x, s: x.index_copy(1, ember.tensor([2, 0]), s[:, :2]),
     lambda x, s: x.masked_fill(s > 0, s[1, 1]), lambda x, s: x.masked_select(s > 0),
-    lambda x, s: x.masked_scatter(s > 0, s * 2), lambda x, s: x.take(ember.tensor([[0, -1], [5, 5]])),
+    lambda x, s: x.masked_scatter(s > 0, s * 2),
+    lambda x, s: x.take(ember.tensor([[0, -1], [5, 5]])),
     lambda x, s: ember.take_along_dim(x, ember.tensor([[0], [2], [1]]), 1),
 ])
 def test_gradcheck(fn):

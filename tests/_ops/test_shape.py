@@ -21,9 +21,10 @@ def same_grad_fn(fn, *arrays):
     assert grad_fn_name(e) == type(t.grad_fn).__name__
 
 
-# ---- reshape / view / flatten ----------------------------------------------------------------------
+# ---- reshape / view / flatten --------------------------------------------------------------------
 @pytest.mark.parametrize("shape,new", [((2, 3, 4), (6, 4)), ((2, 3, 4), (-1,)), ((2, 3), (3, -1)),
-                                       ((), (1, 1)), ((1,), ()), ((0, 3), (3, 0)), ((0, 3), (-1, 3))])
+                                       ((), (1, 1)), ((1,), ()), ((0, 3), (3, 0)),
+                                       ((0, 3), (-1, 3))])
 def test_reshape(shape, new):
     compare(lambda lib, x: x.reshape(new) * 2, rand(*shape))
     compare(lambda lib, x: lib.reshape(x, new), rand(*shape, dtype=F64))
@@ -263,12 +264,20 @@ def test_double_backward(fn):
 # ---- errors --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("fn", [
     lambda lib, x: x.view(5, 5), lambda lib, x: x.view(-1, -1), lambda lib, x: x.t().view(-1),
-    lambda lib, x: x.reshape(-1, 0), lambda lib, x: x.flatten(2, 1), lambda lib, x: x.unflatten(1, (2, 2)),
+    lambda lib, x: x.reshape(-1, 0),
+    lambda lib, x: x.flatten(2, 1),
+    lambda lib, x: x.unflatten(1, (2, 2)),
     lambda lib, x: x.unflatten(1, ()), lambda lib, x: x.squeeze(3), lambda lib, x: x.unsqueeze(4),
-    lambda lib, x: x.unsqueeze(-5), lambda lib, x: x.permute(0, 1), lambda lib, x: x.permute(0, 1, 1),
+    lambda lib, x: x.unsqueeze(-5),
+    lambda lib, x: x.permute(0, 1),
+    lambda lib, x: x.permute(0, 1, 1),
     lambda lib, x: x.transpose(0, 3), lambda lib, x: x.t(), lambda lib, x: x.movedim((0, 1), (1,)),
-    lambda lib, x: x.movedim((0, 0), (1, 2)), lambda lib, x: x.expand(2, 3), lambda lib, x: x.expand(3, 3, 4),
-    lambda lib, x: x.expand(-1, 2, 3, 4), lambda lib, x: x.repeat(2), lambda lib, x: x.repeat(-1, 1, 1),
+    lambda lib, x: x.movedim((0, 0), (1, 2)),
+    lambda lib, x: x.expand(2, 3),
+    lambda lib, x: x.expand(3, 3, 4),
+    lambda lib, x: x.expand(-1, 2, 3, 4),
+    lambda lib, x: x.repeat(2),
+    lambda lib, x: x.repeat(-1, 1, 1),
     lambda lib, x: x.roll(1, (0, 1)), lambda lib, x: x.roll((1, 2)), lambda lib, x: x.roll(1, 3),
     lambda lib, x: x.flip(3), lambda lib, x: x.flip(0, 0), lambda lib, x: x.diagonal(0, 0, 0),
     lambda lib, x: x.diagonal(0, 0, 3), lambda lib, x: x.diag(), lambda lib, x: x[0, 0].tril(),
@@ -292,11 +301,19 @@ def test_error_messages():
         x.expand(3, 3, 4)
 
 
-# ---- gradcheck (numerical vs analytical, float64) --------------------------------------------------
+# ---- gradcheck (numerical vs analytical, float64) ------------------------------------------------
 @pytest.mark.parametrize("fn", [
-    lambda x: x.reshape(4, 3).t(), lambda x: x.permute(1, 0).flatten(), lambda x: x.unsqueeze(1).squeeze(),
-    lambda x: x.expand(2, 3, 4), lambda x: x.repeat(2, 1), lambda x: x.tile(2), lambda x: x.flip(0, 1),
-    lambda x: x.roll((1, -1), (0, 1)), lambda x: x.roll(5), lambda x: x.tril(1), lambda x: x.triu(-1),
+    lambda x: x.reshape(4, 3).t(),
+    lambda x: x.permute(1, 0).flatten(),
+    lambda x: x.unsqueeze(1).squeeze(),
+    lambda x: x.expand(2, 3, 4),
+    lambda x: x.repeat(2, 1),
+    lambda x: x.tile(2),
+    lambda x: x.flip(0, 1),
+    lambda x: x.roll((1, -1), (0, 1)),
+    lambda x: x.roll(5),
+    lambda x: x.tril(1),
+    lambda x: x.triu(-1),
     lambda x: x.diagonal(1), lambda x: x.diag_embed(), lambda x: x[0].diag(), lambda x: x.diag(-1),
     lambda x: x.movedim(0, 1), lambda x: x.mT, lambda x: ember.diagonal_scatter(x, x[:, 0] * 2, 0),
 ])

@@ -168,8 +168,7 @@ def _scatter(input, dim, index, src, value, reduce, fname):
         if reduce == "add" or fname == "scatter_add":
             _add_at(target, coords, vals)
         elif reduce == "multiply":
-            np.multiply.at(target, coords, vals) if type(r) is np.ndarray else _mul_at(target,
-                                                                                        coords, vals)
+            _mul_at(target, coords, vals)
         else:
             target[coords] = vals
     if not _any_rg(input, src):
@@ -187,11 +186,16 @@ def _scatter(input, dim, index, src, value, reduce, fname):
 
 
 def _mul_at(target, coords, vals):
-    xp = xp_of(target)
-    flat = xp.ravel_multi_index(coords, target.shape) if coords else xp.zeros((), np.int64)
+    """``target[coords] *= vals`` with repeated coordinates multiplying in turn."""
+    if type(target) is np.ndarray:
+        np.multiply.at(target, coords, vals)
+        return
+    xp = xp_of(target)  # NOTE: CuPy has no multiply.at; this rare path loops on the host
+    flat = xp.ravel_multi_index(coords, target.shape)
     vals = xp.broadcast_to(xp.asarray(vals, target.dtype), flat.shape)
-    for f, v in zip(flat.ravel().tolist(), vals.ravel().tolist()):  # rare path: keep it simple
-        target.reshape(-1)[f] *= v
+    view = target.reshape(-1)
+    for f, v in zip(flat.ravel().tolist(), vals.ravel().tolist()):
+        view[f] *= v
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
