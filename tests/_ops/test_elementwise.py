@@ -296,3 +296,15 @@ def test_broadcast_gradient_property(shapes, op):
     sa, sb = shapes
     a, b = positive(*sa, dtype=F64), positive(*sb, dtype=F64)
     compare(lambda lib, x, y: getattr(lib, op)(x, y), a, b)
+
+
+@pytest.mark.parametrize("name,fn,kind", [b for b in BINARY if not b[0].startswith("div_")],
+                         ids=[b[0] for b in BINARY if not b[0].startswith("div_")])
+def test_binary_gradcheck(name, fn, kind):
+    """ember.autograd.gradcheck / gradgradcheck (first and second derivatives, float64)."""
+    from ember.autograd import gradcheck, gradgradcheck
+    a = np.array([[0.3, -0.7, 1.1], [-1.3, 0.45, 2.2]]) / 4
+    b = np.array([0.8, -0.9, 0.6]) if kind == "pos" else np.array([0.35, -0.2, 0.5])
+    xs = (ember.tensor(a, requires_grad=True), ember.tensor(b, requires_grad=True))
+    assert gradcheck(lambda x, y: fn(ember, x, y), xs)
+    assert gradgradcheck(lambda x, y: fn(ember, x, y), xs)

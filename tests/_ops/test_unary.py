@@ -149,3 +149,15 @@ def test_third_derivative():
             want = g3.numpy()
         else:
             np.testing.assert_allclose(g3.numpy(), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name,domain", DIFFERENTIABLE, ids=[u[0] for u in DIFFERENTIABLE])
+def test_unary_gradcheck(name, domain):
+    """ember.autograd.gradcheck / gradgradcheck (first and second derivatives, float64)."""
+    from ember.autograd import gradcheck, gradgradcheck
+    x = sample(domain, 5, dtype=F64)
+    if name in ("abs", "relu", "frac"):  # away from the kinks
+        x = np.where(np.abs(x - np.round(x)) < 0.05, x + 0.1, x)
+    t = ember.tensor(x, requires_grad=True)
+    assert gradcheck(getattr(ember, name), (t,))
+    assert gradgradcheck(getattr(ember, name), (t,))
