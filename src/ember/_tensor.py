@@ -152,28 +152,29 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
-        value = bool(value)
         if self.grad_fn is not None:
-            if value:
-                return
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want "
                                "to use a computed variable in a subgraph that doesn't require "
                                "differentiation use var_no_grad = var.detach().")
+        value = bool(value)
         if value and self._data.dtype.kind not in "fc":
             raise RuntimeError("only Tensors of floating point and complex dtype can require "
                                f"gradients (got {self.dtype})")
         self._rg = value
 
     def requires_grad_(self, requires_grad=True):
+        """Set requires_grad in place (on a non-leaf only ``True`` is allowed: it already is)."""
+        if self.grad_fn is not None and requires_grad:
+            return self
         self.requires_grad = requires_grad
         return self
 
     @property
     def data(self):
-        """This tensor's values as a new leaf that shares memory and needs no grad."""
-        t = wrap(self._data)
-        t._vc = self._vc
-        return t
+        """This tensor's values as a new leaf that shares memory and needs no grad. Unlike
+        ``detach()`` it has its own version counter: changes through it are hidden from autograd
+        (PyTorch's escape hatch)."""
+        return wrap(self._data)
 
     @data.setter
     def data(self, value):

@@ -86,11 +86,8 @@ def test_requires_grad_errors(lib):
     assert not z.requires_grad
 
 
-def test_assigning_requires_grad_true_on_a_non_leaf_raises(lib, request):
+def test_assigning_requires_grad_true_on_a_non_leaf_raises(lib):
     y = lib.ones(2, requires_grad=True) * 2
-    if lib.__name__ == "ember":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="Tensor.requires_grad setter (_tensor.py) accepts True on a non-leaf"))
     with pytest.raises(RuntimeError, match="you can only change requires_grad flags of leaf"):
         y.requires_grad = True
 
