@@ -255,10 +255,11 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 def _evenly(x, out, axes):
     """The gradient weights of a max-like reduction: split evenly among the elements equal to the
     result (NaN results select the NaNs), as PyTorch's evenly_distribute_backward."""
-    xp_nan = np.isnan(out) if x.dtype.kind == "f" else None
     mask = x == out
-    if xp_nan is not None and xp_nan.any():
-        mask = mask | (np.isnan(x) & xp_nan)
+    if x.dtype.kind == "f":
+        out_nan = np.isnan(out)
+        if out_nan.any():
+            mask = mask | (np.isnan(x) & out_nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         return mask / mask.sum(axis=axes, keepdims=True)
 
