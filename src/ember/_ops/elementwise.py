@@ -131,7 +131,12 @@ def rsub(input, other, *, alpha=1):
 
 
 class MulBackward0(Node):
+    scalar = None  # ``x * 2``: the number, kept as an attribute (no saved tensor to check)
+
     def backward(self, g):
+        s = self.scalar
+        if s is not None:
+            return (g * s, None) if self._next[1] is None else (None, g * s)
         b, a = self.saved_tensors  # saved as (what d/da needs, what d/db needs)
         return (None if b is None else g * b), (None if a is None else g * a)
 
@@ -147,15 +152,22 @@ def mul(input, other, *, out=None):
     b_rg = tb is not None and tb._rg
     if STATE.enabled and (a_rg or b_rg):
         node = MulBackward0()
-        # save only what the gradient needs: d/da needs b, d/db needs a (a Python scalar as is)
-        node.save_for_backward((bd if tb is None else tb) if a_rg else None,
-                               (ad if ta is None else ta) if b_rg else None)
+        if tb is None:
+            node.scalar = bd
+        elif ta is None:
+            node.scalar = ad
+        else:  # save only what the gradient needs: d/da needs b, d/db needs a
+            node.save_for_backward(tb if a_rg else None, ta if b_rg else None)
         return _out(track(r, node, (ta, tb)), out)
     return _out(wrap(r), out)
 
 
 class DivBackward0(Node):
+    divisor = None  # ``x / 2``: the number, kept as an attribute
+
     def backward(self, g):
+        if self.divisor is not None:
+            return g / self.divisor, None
         a, b = self.saved_tensors
         ga = None if self._next[0] is None else g / b
         gb = None if self._next[1] is None else -g * a / (b * b)
@@ -180,7 +192,10 @@ def div(input, other, *, rounding_mode=None, out=None):
         raise shape_error(ad, bd) from None
     if STATE.enabled and (ta is not None and ta._rg or tb is not None and tb._rg):
         node = DivBackward0()
-        node.save_for_backward(ad if ta is None else ta, bd if tb is None else tb)
+        if tb is None:
+            node.divisor = bd
+        else:
+            node.save_for_backward(ad if ta is None else ta, tb)
         return _out(track(r, node, (ta, tb)), out)
     return _out(wrap(r), out)
 
