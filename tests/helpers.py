@@ -96,9 +96,9 @@ def assert_close(e, t, rtol, atol, what="output"):
 def _tol(arrays, rtol, atol):
     kinds = {a.dtype for a in arrays if isinstance(a, np.ndarray)}
     if rtol is None:
-        rtol = 1e-3 if np.float16 in kinds else (1e-10 if kinds == {np.dtype(np.float64)} else 1e-5)
+        rtol = 1e-3 if np.dtype(np.float16) in kinds else (1e-10 if kinds == {np.dtype(np.float64)} else 1e-5)
     if atol is None:
-        atol = 1e-3 if np.float16 in kinds else (1e-10 if kinds == {np.dtype(np.float64)} else 1e-5)
+        atol = 1e-3 if np.dtype(np.float16) in kinds else (1e-10 if kinds == {np.dtype(np.float64)} else 1e-5)
     return rtol, atol
 
 
