@@ -17,9 +17,15 @@ from ember.autograd import (enable_grad, inference_mode, is_anomaly_check_nan_en
 for _family in _ops.FAMILIES:
     globals().update({_name: getattr(_family, _name) for _name in _family.__all__})
 del _family
+from ember._api import *  # noqa: E402,F401,F403  (is_tensor, finfo, ...)
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 cfloat, cdouble = complex64, complex128
+
+random = _ops.random  # ``ember.random.manual_seed`` as ``torch.random.manual_seed``
+
+from ember.serialization import load, save  # noqa: E402
+from ember import cuda, nn, optim, serialization  # noqa: E402,F401
 
 __version__ = "0.1.0"

@@ -47,8 +47,9 @@ class Tensor:
 
     # _data: the array; _rg: requires_grad; _oi: which output of grad_fn this is; _vc: version
     # counter, a one-item list shared with views; _acc: weakref to the leaf's AccumulateGrad;
-    # _hooks: hooks on a leaf (a non-leaf's live on its grad_fn).
-    __slots__ = ("_data", "_rg", "grad", "grad_fn", "_oi", "_vc", "_acc", "_hooks",
+    # _hooks: hooks on a leaf (a non-leaf's live on its grad_fn); _view: for a view, (root base,
+    # the version at which its grad_fn was made), so in-place writes can rebase the root.
+    __slots__ = ("_data", "_rg", "grad", "grad_fn", "_oi", "_vc", "_acc", "_hooks", "_view",
                  "__weakref__", "__dict__")
     __array_priority__ = 1000  # so that ndarray + Tensor gives a Tensor
 
@@ -352,6 +353,7 @@ def _init(t, arr):
     t._vc = [0]
     t._acc = None
     t._hooks = None
+    t._view = None
 
 
 def _rebuild(cls, arr, requires_grad, device="cpu"):
@@ -374,6 +376,7 @@ def wrap(arr):
     t._vc = [0]
     t._acc = None
     t._hooks = None
+    t._view = None
     return t
 
 
@@ -395,6 +398,9 @@ def view_of(arr, base, node=None):
     ``node`` (when ``base`` needs grad) the view is connected to the graph like :func:`track`."""
     t = wrap(arr)
     t._vc = base._vc
+    root = base if base._view is None else base._view[0]
+    if arr.dtype == root._data.dtype:  # (a reinterpreting view(dtype) cannot be rebased)
+        t._view = (root, base._vc[0])
     if node is not None:
         _graph.connect(node, (base,))
         t._rg = True

@@ -13,7 +13,7 @@ that scatter's own backward is the same indexing again, so double backward works
 import numpy as np
 
 from ember._backend import to_device, xp_of
-from ember._ops.inplace import AliasBackward0, check_leaf, inplace_method
+from ember._ops.inplace import AliasBackward0, check_leaf, inplace_method, rebase
 from ember._tensor import Tensor, methods, track, view_of, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node, connect
@@ -422,7 +422,7 @@ def setitem(self, index, value):
         view[_adv_on(plan, d)] = arr
     self._vc[0] += 1
     if record:
-        self.grad_fn, self._oi, self._rg = node, 0, True
+        rebase(self, node)
 
 
 # ---- index_put -----------------------------------------------------------------------------------

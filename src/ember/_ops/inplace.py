@@ -8,7 +8,9 @@ when recording, moves ``self`` to the new node of the graph (PyTorch's "rebase")
 """
 import numpy as np
 
+from ember._backend import xp_of
 from ember._tensor import Tensor, methods, wrap
+from ember.autograd import graph as _graph
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node, connect
 
@@ -18,9 +20,133 @@ __all__ = []
 
 
 def check_leaf(self):
-    if STATE.enabled and self._rg and self.grad_fn is None:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation.")
+    if STATE.enabled and self._rg:
+        if self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        vw = self._view
+        if vw is None:
+            return
+        if vw[0]._rg and vw[0].grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        if self.grad_fn._n_out > 1:
+            op = self.grad_fn.name().removesuffix("Backward0").removesuffix("WithSizes")
+            raise RuntimeError(f"Output {self._oi} of {op} is a view and is being modified inplace. "
+                               "This view is the output of a function that returns multiple views. "
+                               "Such functions do not allow the output views to be modified "
+                               "inplace. You should replace the inplace operation by an "
+                               "out-of-place one.")
+
+
+# ---- views: an in-place write through a view rebases its root (PyTorch's CopySlices) -----------------
+def _ptr(a):
+    return a.__array_interface__["data"][0] if type(a) is np.ndarray else a.data.ptr
+
+
+def _byte_offsets(a, start):
+    xp = xp_of(a)
+    off = xp.full(a.shape, start, dtype=np.int64)
+    for k, (n, st) in enumerate(zip(a.shape, a.strides)):
+        off += xp.arange(n, dtype=np.int64).reshape((n,) + (1,) * (a.ndim - k - 1)) * st
+    return off
+
+
+def view_index(view, root):
+    """For each element of array ``view`` (a view of ``root``'s memory), its flat (C-order) index in
+    ``root``: the geometry that lets a gradient move between a base and its view."""
+    addr = _byte_offsets(view, _ptr(view) - _ptr(root))
+    if root.flags.c_contiguous:
+        return addr // root.itemsize
+    xp = xp_of(root)
+    raddr = _byte_offsets(root, 0).ravel()
+    order = xp.argsort(raddr)
+    return order[xp.searchsorted(raddr[order], addr)]
+
+
+def _scatter_flat(g, idx, base_shape):
+    """A zero tensor of ``base_shape`` with ``g`` added at the flat positions ``idx``."""
+    from ember._ops.creation import zeros
+    n = 1
+    for s in base_shape:
+        n *= s
+    z = zeros(n, dtype=g.dtype, device=g.device)
+    return z.index_add(0, wrap(idx.reshape(-1)), g.reshape(-1)).reshape(base_shape)
+
+
+class AsStridedBackward0(Node):
+    """A view rebuilt from its (since modified) base: the gradient goes to the view's region."""
+
+    def backward(self, g):
+        return _scatter_flat(g, self.idx, self.base_shape)
+
+
+class ViewCopySlices(Node):
+    """The root base after an in-place op wrote through one of its views: outside the view's region
+    the gradient passes to the old base; inside, it goes through the in-place op's own backward,
+    whose gradient for the old view's values lands back in the region."""
+
+    def name(self):
+        return "CopySlices"
+
+    def backward(self, g):
+        idx = self.idx
+        region = g.reshape(-1)[wrap(idx)]
+        grads = self.op.backward(region)
+        grads = grads if type(grads) is tuple else (grads,)
+        g_base = None
+        if self._next[0] is not None:
+            g_base = g * wrap(self.keep.astype(g._data.dtype))
+            for i in self.self_slots:
+                if grads[i] is not None:
+                    gi = grads[i]
+                    if gi._data.shape != idx.shape:
+                        gi = gi.expand(idx.shape)
+                    g_base = g_base + _scatter_flat(gi, idx, g._data.shape)
+        return (g_base,) + tuple(None if i in self.self_slots else gr
+                                 for i, gr in enumerate(grads))
+
+    def _free(self):
+        Node._free(self)
+        self.op._free()
+
+
+def _refresh_view(t):
+    """Give view ``t`` a grad_fn that reads it out of its root's current graph position."""
+    root = t._view[0]
+    node = AsStridedBackward0()
+    node.idx, node.base_shape = view_index(t._data, root._data), root._data.shape
+    connect(node, (root,))
+    t.grad_fn, t._oi, t._rg = node, 0, True
+    t._view = (root, t._vc[0])
+
+
+_graph.refresh_view = _refresh_view
+
+
+def rebase(self, node):
+    """Make ``self``, just overwritten in place, the output of ``node`` (whose inputs include the old
+    ``self``). For a view, the root base is rebased onto a CopySlices node instead, and the view
+    becomes a fresh view of it."""
+    vw = self._view
+    if vw is None:
+        self.grad_fn, self._oi, self._rg = node, 0, True
+        return
+    root = vw[0]
+    old = self.grad_fn
+    cs = ViewCopySlices()
+    cs.op = node
+    cs.idx = view_index(self._data, root._data)
+    keep = xp_of(root._data).ones(root._data.size, dtype=bool)
+    keep[cs.idx.reshape(-1)] = False
+    cs.keep = keep.reshape(root._data.shape)
+    cs.self_slots = tuple(i for i, e in enumerate(node._next)
+                          if e is not None and old is not None and e[0] is old and e[1] == self._oi)
+    root_edge = _graph.edge(root)
+    cs._next = (root_edge,) + tuple(None if i in cs.self_slots else e
+                                    for i, e in enumerate(node._next))
+    root.grad_fn, root._oi, root._rg = cs, 0, True
+    _refresh_view(self)
 
 
 def write(self, arr):
@@ -93,9 +219,7 @@ def apply_inplace(self, fn, *args, **kwargs):
     write(self, r._data)
     if node._out is not None:
         node._out = (self._data, self._vc, self._vc[0])
-    self.grad_fn = node
-    self._oi = r._oi
-    self._rg = True
+    rebase(self, node)
     return self
 
 
@@ -144,7 +268,7 @@ def fill_(self, value):
             check_leaf(self)
             node = connect(FillBackward3(), (self, value))
             _assign(self, value._data)
-            self.grad_fn, self._oi, self._rg = node, 0, True
+            rebase(self, node)
             return self
         value = value._data
     return _fill(self, value, FillBackward2)
@@ -156,7 +280,7 @@ def _fill(self, value, node_cls):
     node = connect(node_cls(), (self,)) if record else None
     _assign(self, value)
     if record:
-        self.grad_fn, self._oi = node, 0
+        rebase(self, node)
     return self
 
 
@@ -207,7 +331,7 @@ def copy_(self, src, non_blocking=False):
     node = CopyBackwards()
     connect(node, (self, src))
     _assign(self, arr)
-    self.grad_fn, self._oi, self._rg = node, 0, True
+    rebase(self, node)
     return self
 
 

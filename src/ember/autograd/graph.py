@@ -179,6 +179,9 @@ def edge(t):
     """The edge from a node to input ``t`` (None when ``t`` needs no gradient)."""
     if not t._rg:
         return None
+    vw = t._view
+    if vw is not None and vw[1] != t._vc[0] and t.grad_fn is not None:
+        refresh_view(t)  # its base was modified in place since this view's grad_fn was made
     fn = t.grad_fn
     if fn is None:
         fn = accumulator(t)
@@ -206,3 +209,4 @@ def forward_trace():
 
 
 _tensor_cls = None  # set by ember._tensor (the Tensor class), which imports this module
+refresh_view = None  # set by ember._ops.inplace, which knows how to rebuild a view from its base

@@ -1,0 +1,103 @@
+"""Small top-level helpers of the torch namespace: type predicates, dtype info, thread settings."""
+import os
+
+import numpy as np
+
+from ember import _dtype
+from ember._tensor import Tensor
+
+__all__ = ["is_tensor", "numel", "is_floating_point", "is_complex", "is_nonzero", "result_type",
+           "can_cast", "finfo", "iinfo", "get_num_threads", "set_num_threads", "typename"]
+
+
+def is_tensor(obj):
+    """True if ``obj`` is an ember Tensor (or Parameter)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def is_nonzero(input):
+    """The truth value of a one-element tensor (RuntimeError for any other size, as PyTorch)."""
+    if input.numel() != 1:
+        raise RuntimeError(f"Boolean value of Tensor with {'no values' if input.numel() == 0 else 'more than one value'} is ambiguous")
+    return bool(input.item())
+
+
+def result_type(tensor1, tensor2):
+    """The dtype PyTorch's promotion gives an operation on the two operands (tensors or numbers)."""
+    dims, zero_dims, scalars = [], [], []
+    for x in (tensor1, tensor2):
+        if isinstance(x, Tensor):
+            (dims if x.ndim else zero_dims).append(x.dtype)
+        else:
+            scalars.append(x)
+    return _dtype.result_type(dims, zero_dims, scalars)
+
+
+def can_cast(from_, to):
+    """Whether PyTorch's casting rules allow ``from_`` -> ``to`` (no lowering of category)."""
+    return from_._cat <= to._cat
+
+
+class finfo:
+    """Machine limits of a floating-point dtype: ``bits eps max min tiny smallest_normal resolution``."""
+
+    def __init__(self, type=None):
+        self.dtype = _dtype.get_default_dtype() if type is None else _dtype.as_dtype(type)
+        f = np.finfo(self.dtype.np)
+        self.bits, self.eps, self.max, self.min = f.bits, float(f.eps), float(f.max), float(f.min)
+        self.tiny = self.smallest_normal = float(f.smallest_normal)
+        self.resolution = 10.0 ** -f.precision
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, eps={self.eps},"
+                f" smallest_normal={self.smallest_normal}, tiny={self.tiny}, dtype={self.dtype.name})")
+
+
+class iinfo:
+    """Limits of an integer dtype: ``bits max min``."""
+
+    def __init__(self, type):
+        self.dtype = _dtype.as_dtype(type)
+        i = np.iinfo(self.dtype.np)
+        self.bits, self.max, self.min = i.bits, int(i.max), int(i.min)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype.name})"
+
+
+def get_num_threads():
+    """Threads used by NumPy's BLAS (all cores unless limited)."""
+    try:
+        from threadpoolctl import threadpool_info
+        return max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"),
+                   default=os.cpu_count())
+    except ImportError:
+        return os.cpu_count()
+
+
+def set_num_threads(n):
+    """Limit NumPy's BLAS threads (needs ``threadpoolctl``; a no-op without it)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(int(n), user_api="blas")
+
+
+def typename(obj):
+    if isinstance(obj, Tensor):
+        from ember._tensor_str import type_name
+        return type_name(obj)
+    return type(obj).__qualname__
