@@ -6,6 +6,12 @@ To add a family: write ``<family>.py`` with an ``__all__`` of its Module classes
 from ember.nn.modules.module import Module  # noqa: F401
 from ember.nn.modules.container import *  # noqa: F401,F403
 from ember.nn.modules.flatten import *  # noqa: F401,F403
+from ember.nn.modules.linear import *  # noqa: F401,F403
+from ember.nn.modules.activation import *  # noqa: F401,F403
+from ember.nn.modules.dropout import *  # noqa: F401,F403
+from ember.nn.modules.sparse import *  # noqa: F401,F403
+from ember.nn.modules.normalization import *  # noqa: F401,F403
+from ember.nn.modules.loss import *  # noqa: F401,F403
 
 # every Module class imported above (the families' __all__), in import order
 __all__ = [_n for _n, _v in list(globals().items())

@@ -1,0 +1,11 @@
+"""``ember.nn.functional``: the functional form of the layers (``F.relu``, ``F.linear``,
+``F.cross_entropy`` ...), as ``torch.nn.functional``.
+
+Each family lives in ``nn/_functional/<family>.py``; this module exports their ``__all__``.
+"""
+from ember.nn._functional.activation import *  # noqa: F401,F403
+from ember.nn._functional.dropout import *  # noqa: F401,F403
+from ember.nn._functional.linear import *  # noqa: F401,F403
+from ember.nn._functional.loss import *  # noqa: F401,F403
+from ember.nn._functional.normalization import *  # noqa: F401,F403
+from ember.nn._functional.sparse import *  # noqa: F401,F403

@@ -1,0 +1,4 @@
+"""(to be written)"""
+from ember.nn.modules.module import Module  # noqa: F401
+
+__all__ = []
