@@ -45,15 +45,11 @@ class Adadelta(Optimizer):
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
-        if differentiable:
-            raise NotImplementedError("ember's optimizers do not support differentiable=True")
+        self._refuse_unsupported(differentiable=differentiable)
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for k, v in (("foreach", None), ("maximize", False), ("differentiable", False),
-                         ("capturable", False)):
-                group.setdefault(k, v)
+        self._group_defaults(foreach=None, maximize=False, differentiable=False, capturable=False)
         _steps_as_tensors(self)
 
     @_use_grad

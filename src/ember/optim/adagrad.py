@@ -50,13 +50,7 @@ class Adagrad(Optimizer):
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-        if differentiable:
-            raise NotImplementedError("ember's optimizers do not support differentiable=True")
+        self._refuse_unsupported(fused, foreach, differentiable)
         for group in self.param_groups:
             for p in group["params"]:
                 self._init_state(p, initial_accumulator_value)
@@ -69,10 +63,7 @@ class Adagrad(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for k, v in (("foreach", None), ("maximize", False), ("differentiable", False),
-                         ("fused", None)):
-                group.setdefault(k, v)
+        self._group_defaults(foreach=None, maximize=False, differentiable=False, fused=None)
         _steps_as_tensors(self)
 
     def share_memory(self):

@@ -70,21 +70,11 @@ class Adam(Optimizer):
                         differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-        if differentiable:
-            raise NotImplementedError("ember's optimizers do not support differentiable=True")
+        self._refuse_unsupported(fused, foreach, differentiable)
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for k, v in (("amsgrad", False), ("maximize", False), ("foreach", None),
-                         ("capturable", False), ("differentiable", False),
-                         ("decoupled_weight_decay", False), ("fused", None)):
-                group.setdefault(k, v)
+        self._group_defaults(amsgrad=False, maximize=False, foreach=None, capturable=False, differentiable=False, decoupled_weight_decay=False, fused=None)
         _steps_as_tensors(self)
 
     @_use_grad

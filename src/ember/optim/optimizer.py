@@ -167,6 +167,23 @@ class Optimizer:
         for group in param_groups:
             self.add_param_group(group)
 
+    def _refuse_unsupported(self, fused=None, foreach=None, differentiable=False):
+        """PyTorch's checks of its implementation flags; ember has one implementation of each
+        update (in place, on the arrays), so ``foreach``/``fused`` change nothing."""
+        if fused:
+            if differentiable:
+                raise RuntimeError("`fused` does not support `differentiable`")
+            if foreach:
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        if differentiable:
+            raise NotImplementedError("ember's optimizers do not support differentiable=True")
+
+    def _group_defaults(self, **defaults):
+        """Fill options missing from param groups (a state saved by an older version)."""
+        for group in self.param_groups:
+            for k, v in defaults.items():
+                group.setdefault(k, v)
+
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 

@@ -54,15 +54,11 @@ class RMSprop(Optimizer):
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
-        if differentiable:
-            raise NotImplementedError("ember's optimizers do not support differentiable=True")
+        self._refuse_unsupported(differentiable=differentiable)
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for k, v in (("momentum", 0), ("centered", False), ("foreach", None),
-                         ("maximize", False), ("differentiable", False), ("capturable", False)):
-                group.setdefault(k, v)
+        self._group_defaults(momentum=0, centered=False, foreach=None, maximize=False, differentiable=False, capturable=False)
         _steps_as_tensors(self)
 
     @_use_grad

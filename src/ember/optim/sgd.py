@@ -49,20 +49,11 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-        if differentiable:
-            raise NotImplementedError("ember's optimizers do not support differentiable=True")
+        self._refuse_unsupported(fused, foreach, differentiable)
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for k, v in (("nesterov", False), ("maximize", False), ("foreach", None),
-                         ("differentiable", False), ("fused", False)):
-                group.setdefault(k, v)
+        self._group_defaults(nesterov=False, maximize=False, foreach=None, differentiable=False, fused=False)
 
     @_use_grad
     def step(self, closure=None):
