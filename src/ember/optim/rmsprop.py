@@ -58,7 +58,8 @@ class RMSprop(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        self._group_defaults(momentum=0, centered=False, foreach=None, maximize=False, differentiable=False, capturable=False)
+        self._group_defaults(momentum=0, centered=False, foreach=None, maximize=False,
+                             differentiable=False, capturable=False)
         _steps_as_tensors(self)
 
     @_use_grad

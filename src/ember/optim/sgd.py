@@ -53,7 +53,8 @@ class SGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        self._group_defaults(nesterov=False, maximize=False, foreach=None, differentiable=False, fused=False)
+        self._group_defaults(nesterov=False, maximize=False, foreach=None, differentiable=False,
+                             fused=False)
 
     @_use_grad
     def step(self, closure=None):
