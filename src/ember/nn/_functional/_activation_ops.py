@@ -1,0 +1,360 @@
+"""The elementwise activation primitives behind ``nn.functional`` (elu, gelu, silu, softplus ...).
+
+Each activation ``f`` is one primitive rather than a composition of Tensor ops (a composition would
+make several passes over the data and several graph nodes): its forward runs on arrays, and its node
+computes ``g * f'(x)``, where ``f'(x)`` is itself a primitive (:func:`_derivative`) whose node applies
+``f''`` written with Tensor ops. So first-order backward is a few array passes, and double backward
+(``create_graph=True``) records a graph like any other op.
+
+An activation is declared by three functions of its parameters: ``fwd(x, *params)`` and
+``d1(x, *params)`` on arrays, ``d2(x, *params)`` on a Tensor (or ``None`` for a piecewise-linear
+``f``, whose second derivative is zero). Conditions follow PyTorch's kernels exactly (``x <= 0`` or
+``x > 0`` matters for NaN and at the kinks).
+"""
+import math
+
+import numpy as np
+
+from ember._ops.compare import where
+from ember._ops.reduce import type_name
+from ember._ops.unary import _not_for, _special
+from ember._tensor import track, wrap
+from ember.autograd.grad_mode import STATE
+from ember.autograd.graph import Node
+
+_SQRT1_2 = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_BETA = math.sqrt(2.0 / math.pi)  # Python floats: a NumPy float64 scalar would upcast float32
+_GELU_KAPPA = 0.044715
+_errstate = np.errstate
+_erf64 = _special("erf")
+
+
+# ---- the machinery ---------------------------------------------------------------------------------
+class _ActivationBackward(Node):
+    """``g * f'(x)`` for an elementwise activation; subclasses set ``d1`` and ``d2``."""
+
+    d2 = None
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return g * _derivative(self, x)
+
+
+class _DerivativeBackward(Node):
+    """The backward of ``f'(x)`` (double backward): ``g * f''(x)``, from Tensor ops."""
+
+    def name(self):
+        # PyTorch's name for it, e.g. EluBackwardBackward0
+        return self.act_name.replace("Backward", "BackwardBackward", 1)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        if self.d2 is None:  # piecewise linear: f'' = 0
+            return g * wrap(np.zeros_like(x._data))
+        return g * self.d2(x, *self.params)
+
+
+def _run(fn, d, params):
+    """``fn(d, *params)`` in d's dtype. float16 is computed in float32 (as PyTorch's CPU kernels
+    do); a 0-d array is computed as 1-d, since NumPy ufuncs turn 0-d results into scalars, which
+    the kernels' ``out=`` arguments refuse."""
+    x = d.astype(np.float32) if d.dtype == np.float16 else d
+    if x.ndim == 0:
+        x = x.reshape(1)
+    with _errstate(over="ignore", invalid="ignore", divide="ignore"):
+        r = fn(x, *params)
+    if r.dtype != d.dtype:
+        r = r.astype(d.dtype)
+    return r.reshape(()) if d.ndim == 0 else r
+
+
+def _derivative(act, x):
+    """``f'(x)`` as a tensor, recorded (with ``f''`` as backward) when ``x`` needs grad."""
+    r = _run(act.d1, x._data, act.params)
+    if STATE.enabled and x._rg:
+        node = _DerivativeBackward()
+        node.act_name, node.d2, node.params = act.name(), act.d2, act.params
+        node.save_for_backward(x)
+        return track(r, node, (x,))
+    return wrap(r)
+
+
+def _pointwise(input, node_cls, params, kernel):
+    """Apply the activation of ``node_cls`` to a floating-point ``input``; ``kernel`` names it in
+    PyTorch's error for other dtypes."""
+    d = input._data
+    if d.dtype.kind != "f":
+        _not_for(input, kernel)
+    r = _run(node_cls.fwd, d, params)
+    if STATE.enabled and input._rg:
+        node = node_cls()
+        node.params = params
+        node.save_for_backward(input)
+        return track(r, node, (input,))
+    return wrap(r)
+
+
+def _activation(name, fwd, d1, d2=None):
+    """A Node class called ``name`` (PyTorch's grad_fn name) for the activation ``fwd``."""
+    return type(name, (_ActivationBackward,), {
+        "fwd": staticmethod(fwd), "d1": staticmethod(d1),
+        "d2": None if d2 is None else staticmethod(d2),
+        "__doc__": f"Backward of the activation ``{fwd.__name__.strip('_')}``."})
+
+
+def _pick(mask, a, b, dt):
+    """``a`` where ``mask`` else ``b``, each an array or a number, as an array of dtype ``dt``
+    (numbers as ``dt`` scalars, so NumPy does not promote them to float64)."""
+    if not hasattr(a, "dtype"):
+        a = dt.type(a)
+    if not hasattr(b, "dtype"):
+        b = dt.type(b)
+    return np.where(mask, a, b)
+
+
+def _sigmoid(x):
+    """The logistic function on an array; ``exp(-x)`` overflowing to inf gives exactly 0."""
+    return np.reciprocal(np.exp(-x) + 1)
+
+
+def _erf(x):
+    """erf of an array. NOTE: for float32 this is Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7),
+    the formula of PyTorch's vectorised float erf; float64 uses an exact erf."""
+    if x.dtype != np.float32:
+        return _erf64(x)
+    t = np.abs(x)
+    t *= 0.3275911
+    t += 1.0
+    np.reciprocal(t, out=t)
+    r = t * 1.061405429
+    r -= 1.453152027
+    r *= t
+    r += 1.421413741
+    r *= t
+    r -= 0.284496736
+    r *= t
+    r += 0.254829592
+    r *= t
+    e = np.square(x)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    r *= e
+    np.subtract(1.0, r, out=r)
+    return np.copysign(r, x, out=r)
+
+
+# ---- piecewise linear --------------------------------------------------------------------------
+def _hardtanh(x, lo, hi):
+    return np.clip(x, lo, hi)
+
+
+def _hardtanh_d1(x, lo, hi):
+    return (~((x <= lo) | (x >= hi))).astype(x.dtype)
+
+
+HardtanhBackward0 = _activation("HardtanhBackward0", _hardtanh, _hardtanh_d1)
+
+
+def hardtanh(input, lo, hi):
+    """``clamp(input, lo, hi)`` with a zero gradient at the bounds (``relu6`` is ``(0, 6)``)."""
+    d = input._data
+    if d.dtype == np.bool_:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if d.dtype.kind in "iu":  # integers stay integers (no gradient is possible)
+        return wrap(np.clip(d, d.dtype.type(lo), d.dtype.type(hi)))
+    return _pointwise(input, HardtanhBackward0, (lo, hi), "hardtanh")
+
+
+def _leaky_relu(x, slope):
+    return np.where(x > 0, x, x * slope)
+
+
+def _leaky_relu_d1(x, slope):
+    return _pick(x > 0, 1, slope, x.dtype)
+
+
+LeakyReluBackward0 = _activation("LeakyReluBackward0", _leaky_relu, _leaky_relu_d1)
+
+
+class LeakyReluBackward1(LeakyReluBackward0):
+    """Backward of ``leaky_relu_`` (in place), which PyTorch refuses for a negative slope."""
+
+    def backward(self, g):
+        if self.params[0] < 0:
+            raise RuntimeError(
+                "In-place leakyReLu backward calculation is triggered with a negative slope which "
+                "is not supported. This is caused by calling in-place forward function with a "
+                "negative slope, please call out-of-place version instead. File an issue at "
+                "https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu "
+                "backward calculation with negative slope")
+        return LeakyReluBackward0.backward(self, g)
+
+
+def leaky_relu(input, negative_slope, _inplace=False):
+    """``x`` where ``x > 0``, else ``negative_slope * x``."""
+    node = LeakyReluBackward1 if _inplace else LeakyReluBackward0
+    return _pointwise(input, node, (negative_slope,), "leaky_relu_cpu")
+
+
+def _threshold(x, th, value):
+    return _pick(x <= th, value, x, x.dtype)
+
+
+def _threshold_d1(x, th, value):
+    return (~(x <= th)).astype(x.dtype)
+
+
+ThresholdBackward0 = _activation("ThresholdBackward0", _threshold, _threshold_d1)
+ThresholdBackward1 = _activation("ThresholdBackward1", _threshold, _threshold_d1)
+
+
+def threshold(input, th, value, _inplace=False):
+    """``value`` where ``input <= th``, else ``input``."""
+    d = input._data
+    if d.dtype.kind in "iu":
+        return wrap(_threshold(d, th, value))
+    return _pointwise(input, ThresholdBackward1 if _inplace else ThresholdBackward0, (th, value),
+                      "threshold_cpu")
+
+
+def _hardshrink(x, lambd):
+    return _pick((x >= -lambd) & (x <= lambd), 0, x, x.dtype)
+
+
+def _shrink_d1(x, lambd):
+    return (~((x >= -lambd) & (x <= lambd))).astype(x.dtype)
+
+
+def _softshrink(x, lambd):
+    # x - clamp(x, -l, l) is x - l above l, x + l below -l, 0 between, NaN for NaN
+    return x - np.clip(x, -lambd, lambd)
+
+
+HardshrinkBackward0 = _activation("HardshrinkBackward0", _hardshrink, _shrink_d1)
+SoftshrinkBackward0 = _activation("SoftshrinkBackward0", _softshrink, _shrink_d1)
+
+
+def hardshrink(input, lambd):
+    """``0`` where ``|input| <= lambd``, else ``input``."""
+    return _pointwise(input, HardshrinkBackward0, (lambd,), "hardshrink_cpu")
+
+
+def softshrink(input, lambd):
+    """``input`` moved ``lambd`` towards 0, and 0 where ``|input| <= lambd``."""
+    d = input._data
+    if d.dtype.kind != "f":
+        _not_for(input, "softshrink_check")
+    if not 0 <= lambd <= np.finfo(d.dtype).max:
+        raise RuntimeError(f"lambda must be in range [0, {float(np.finfo(d.dtype).max):g}] for "
+                           f"input dtype {type_name(d.dtype)}, but found {lambd:g}")
+    return _pointwise(input, SoftshrinkBackward0, (lambd,), "softshrink_check")
+
+
+def _hardsigmoid(x):
+    r = x + 3
+    np.clip(r, 0, 6, out=r)
+    r /= 6
+    return r
+
+
+def _hardsigmoid_d1(x):
+    r = ((x > -3) & (x < 3)).astype(x.dtype)
+    r *= 1 / 6
+    return r
+
+
+def _hardswish(x):
+    r = x + 3
+    np.clip(r, 0, 6, out=r)
+    r *= x
+    r /= 6
+    return r
+
+
+def _hardswish_d1(x):
+    return _pick(x <= -3, 0, _pick(x < 3, x / 3 + 0.5, 1, x.dtype), x.dtype)
+
+
+def _hardswish_d2(x):
+    d = x._data
+    return wrap(((d > -3) & (d < 3)).astype(d.dtype) / 3)
+
+
+HardsigmoidBackward0 = _activation("HardsigmoidBackward0", _hardsigmoid, _hardsigmoid_d1)
+HardswishBackward0 = _activation("HardswishBackward0", _hardswish, _hardswish_d1, _hardswish_d2)
+
+
+def hardsigmoid(input):
+    """``clamp(input / 6 + 1/2, 0, 1)``."""
+    return _pointwise(input, HardsigmoidBackward0, (), "hardsigmoid_cpu")
+
+
+def hardswish(input):
+    """``input * hardsigmoid(input)``."""
+    return _pointwise(input, HardswishBackward0, (), "hardswish_cpu")
+
+
+# ---- exponential linear units ---------------------------------------------------------------------
+def _elu(x, alpha, scale, input_scale):
+    return np.where(x <= 0, np.expm1(x * input_scale) * (alpha * scale), x * scale)
+
+
+def _elu_d1(x, alpha, scale, input_scale):
+    neg = np.exp(x * input_scale)
+    neg *= alpha * scale * input_scale
+    return _pick(x <= 0, neg, scale, x.dtype)
+
+
+def _elu_d2(x, alpha, scale, input_scale):
+    # NOTE: exp of min(x, 0): exp(x) of a large positive x would be inf in the unused branch, and
+    # where's zero gradient times inf is NaN in the next derivative
+    neg = (x.clamp_max(0) * input_scale).exp() * (alpha * scale * input_scale * input_scale)
+    return where(x <= 0, neg, 0.0)
+
+
+class EluBackward0(_ActivationBackward):
+    """Backward of ``elu`` and ``selu`` (``alpha``, ``scale`` and ``input_scale`` as PyTorch's)."""
+
+    fwd, d1, d2 = staticmethod(_elu), staticmethod(_elu_d1), staticmethod(_elu_d2)
+
+
+class EluBackward1(EluBackward0):
+    """Backward of ``elu_`` (in place), which PyTorch refuses for a negative alpha."""
+
+    def backward(self, g):
+        if self.params[0] < 0:
+            raise RuntimeError(
+                "In-place elu backward calculation is triggered with a negative slope which is not "
+                "supported. This is caused by calling in-place forward function with a negative "
+                "slope, please call out-of-place version instead.")
+        return EluBackward0.backward(self, g)
+
+
+class CeluBackward0(EluBackward0):
+    pass
+
+
+class CeluBackward1(EluBackward1):
+    pass
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_ELU_NODES = {("elu", False): EluBackward0, ("elu", True): EluBackward1,
+              ("celu", False): CeluBackward0, ("celu", True): CeluBackward1}
+
+
+def elu(input, alpha, scale=1.0, input_scale=1.0, _kind="elu", _inplace=False):
+    """``scale * x`` where ``x > 0``, else ``alpha * scale * (exp(input_scale * x) - 1)``."""
+    return _pointwise(input, _ELU_NODES[_kind, _inplace], (alpha, scale, input_scale), "elu_cpu")
+
+
+def selu(input, _inplace=False):
+    """ELU with the self-normalising constants of Klambauer et al. (2017)."""
+    return elu(input, _SELU_ALPHA, _SELU_SCALE, 1.0, _inplace=_inplace)
+
+
+def celu(input, alpha, _inplace=False):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    return elu(input, alpha, 1.0, 1.0 / alpha, _kind="celu", _inplace=_inplace)
