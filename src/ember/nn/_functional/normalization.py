@@ -141,7 +141,18 @@ class _NormBackward(Node):
             dw = (gv * xhat).sum(paxes, keepdim=True).reshape(self.wshape)
         if need_b:
             db = gv.sum(paxes, keepdim=True).reshape(self.wshape)
-        return dx, dw, db
+        live = tuple(t for t in (g, x, w) if t is not None and t._rg)
+        # NOTE: PyTorch's double-backward node makes every gradient require grad when any of its
+        # inputs does, even one that is constant in them (db, or dx in eval mode)
+        return tuple(r if r is None or r._rg or not live else track(r._data, _Tied(), live)
+                     for r in (dx, dw, db))
+
+
+class _Tied(Node):
+    """A gradient that does not depend on the tensors it is tied to (see ``_recorded``)."""
+
+    def backward(self, g):
+        return (None,) * len(self._next)
 
 
 class NativeBatchNormBackward0(_NormBackward):
@@ -289,8 +300,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                          "None")
     c = input.size(1)
     _check_float(input, "batch_norm")
-    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                    ("running_var", running_var)):
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
         if t is not None and t._data.size != c:
             raise RuntimeError(f"{name} should contain {c} elements not {t._data.size}")
     _check_dtypes(input, weight, bias, running_mean, running_var)
