@@ -1,0 +1,418 @@
+"""``cross_entropy`` and ``nll_loss``: one fused primitive each way.
+
+Cross-entropy is log-softmax and negative log-likelihood in one pass (PyTorch runs them as two
+kernels): the row max is subtracted first, so logits of +-1e4 stay finite, and the backward is the
+closed form ``softmax - onehot`` with the weights, ``ignore_index``, label smoothing and the
+reduction folded into one per-row scale. It runs in every training step, so the default backward
+works on the saved arrays; under ``create_graph=True`` it is rebuilt from Tensor ops
+(``log_softmax``, ``exp``, ``*``), which is what makes double backward work.
+
+Layout: the input is viewed as ``(M, C)`` (1-D and 2-D inputs) or ``(N, C, K)`` (``K`` the product
+of the spatial dims); the class axis is always axis 1 and targets are ``(M,)`` or ``(N, K)``.
+
+The loss of row ``i`` is ``-sum_c Q[i, c] * log_softmax(x)[i, c]`` where, for class indices,
+``Q[i] = valid_i * ((1 - eps) * w[t_i] * onehot(t_i) + eps / C * w)`` and, for class
+probabilities, ``Q[i] = w * ((1 - eps) * target[i] + eps / C)``; its gradient is
+``softmax(x)[i] * sum_c Q[i, c] - Q[i]``.
+"""
+import numpy as np
+
+from ember._backend import xp_of
+from ember._ops._util import promote_arrays
+from ember._ops.reduce import type_name
+from ember._tensor import track, wrap
+from ember.autograd.grad_mode import STATE
+from ember.autograd.graph import Node
+from ember.nn import _reduction
+
+__all__ = ["cross_entropy", "nll_loss"]
+
+_NONE, _MEAN, _SUM = 0, 1, 2
+_ERRSTATE = dict(invalid="ignore", divide="ignore", over="ignore")
+
+
+def reduction_enum(size_average, reduce, reduction):
+    """The reduction as 0 (none), 1 (mean), 2 (sum); the legacy pair wins when given."""
+    if size_average is not None or reduce is not None:
+        return _reduction.legacy_get_enum(size_average, reduce)
+    return _reduction.get_enum(reduction)
+
+
+# ---- argument checks (PyTorch's messages) --------------------------------------------------------
+def _shape(s):
+    return f"[{', '.join(map(str, s))}]"
+
+
+def _check_index_target(xd, td, name):
+    """The checks of PyTorch's ``nll_loss_nd`` on shapes and the target's dtype."""
+    if xd.dtype.kind != "f":
+        raise NotImplementedError(f'"{name}" not implemented for \'{type_name(xd.dtype)}\'')
+    if xd.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {xd.ndim})")
+    if xd.ndim != 1 and td.ndim and xd.shape[0] != td.shape[0]:
+        raise ValueError(f"Expected input batch_size ({xd.shape[0]}) to match target batch_size "
+                         f"({td.shape[0]}).")
+    if xd.ndim == 1:
+        if td.ndim > 1 or td.ndim == 1 and td.shape[0] != 1:
+            raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
+                             f"{td.shape[0] if td.ndim == 1 else td.size}")
+    elif xd.ndim == 2:
+        if td.ndim != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    elif xd.ndim == 4:
+        if td.ndim != 3:
+            raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
+                               f"targets of dimension: {td.ndim}")
+        if td.shape[1:] != xd.shape[2:]:
+            raise RuntimeError(f"size mismatch (got input: {_shape(xd.shape)} , target: "
+                               f"{_shape(td.shape)}")
+    elif td.shape[1:] != xd.shape[2:] or td.ndim == 0:
+        raise RuntimeError(f"Expected target size {_shape(xd.shape[:1] + xd.shape[2:])}, got "
+                           f"{_shape(td.shape)}")
+    if td.dtype != np.int64 and td.dtype != np.uint8:
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{type_name(td.dtype)}")
+
+
+def _check_weight(weight, xd, c, prefix=""):
+    if weight is None:
+        return None
+    wd = weight._data
+    if wd.ndim != 1 or wd.shape[0] != c:
+        if xd.ndim == 4 and not prefix:
+            raise RuntimeError("weight tensor should be defined either for all or no classes")
+        raise RuntimeError(f"{prefix}weight tensor should be defined either for all {c} classes or "
+                           f"no classes but got weight tensor of shape: {_shape(wd.shape)}")
+    if not prefix and wd.dtype != xd.dtype:
+        raise RuntimeError(f"expected scalar type {type_name(xd.dtype)} but found "
+                           f"{type_name(wd.dtype)}")
+    return wd
+
+
+def _canonical(d, c):
+    """``d`` as ``(M, C)`` (1-D and 2-D) or ``(N, C, K)``: class axis 1, spatial dims flattened."""
+    if d.ndim == 2:
+        return d
+    if d.ndim == 1:
+        return d.reshape(1, c)
+    k = 1
+    for s in d.shape[2:]:
+        k *= s
+    return d.reshape(d.shape[0], c, k)
+
+
+def _row_axis(a):
+    """Per-row values (``(M,)`` or ``(N, K)``) with the class axis put back, to broadcast."""
+    return a[:, None] if a.ndim else a
+
+
+def _log_softmax_parts(x2):
+    """``x - max``, ``exp`` of it, its sum and log along the class axis (nothing overflows)."""
+    s = x2 - x2.max(axis=1, keepdims=True) if x2.size else x2
+    e = np.exp(s)
+    se = e.sum(axis=1, keepdims=True)
+    return s, e, se, np.log(se)
+
+
+def _exp_shifted(x2):
+    """``exp(x - max)`` along the class axis and the max; one buffer, exponentiated in place (a
+    fresh large array costs page faults, so the fewer the better)."""
+    m = x2.max(axis=1, keepdims=True) if x2.size else x2.sum(axis=1, keepdims=True)
+    e = x2 - m
+    return e, m
+
+
+# ---- class indices -------------------------------------------------------------------------------
+class NllLossBackward0(Node):
+    """Backward of ``nll_loss`` and of the fused ``cross_entropy`` with class-index targets (named
+    after the top node of PyTorch's ``cross_entropy`` graph)."""
+
+    def backward(self, g):
+        if self._next[0] is None:
+            return None, None
+        if STATE.enabled:
+            return self._graph_backward(g), None
+        xp = xp_of(self.ts)
+        a = self._row_scale(g._data, xp)
+        coef = a if self.wt is None else a * self.wt  # the weight of each row's target
+        if self.logits:
+            r = coef if not self.eps else (1 - self.eps) * coef + a * (self.eps * self.wsum / self.c)
+            # NOTE: the saved exp(x - max) becomes the gradient in place; a second backward
+            # (retain_graph=True) recomputes it from the saved input
+            grad, self.e = self.e, None
+            if grad is None:
+                grad = _exp_shifted(_canonical(self.saved_tensors[0]._data, self.c))[0]
+                np.exp(grad, out=grad)
+            np.multiply(grad, _row_axis(r) / self.se, out=grad)
+            if self.eps:
+                grad -= _row_axis(a * (self.eps / self.c)) * self.wb
+            grad[self.idx] -= (1 - self.eps) * coef if self.eps else coef
+        else:
+            grad = xp.zeros(self.shape2, self.dtype)
+            grad[self.idx] = -coef
+        return wrap(grad.reshape(self.shape)), None
+
+    def _row_scale(self, g, xp):
+        """The upstream gradient of each row (0-d when reduced), zero on ignored rows."""
+        with np.errstate(**_ERRSTATE):
+            s = g / self.denom if self.red == _MEAN else g
+        if self.red == _NONE:
+            s = s.reshape(self.ts.shape)
+        return s if self.valid is None else xp.where(self.valid, s, 0).astype(self.dtype)
+
+    def _graph_backward(self, g):
+        """The same gradient from Tensor ops, so that it can be differentiated again."""
+        (x,) = self.saved_tensors
+        xp = xp_of(self.ts)
+        q = xp.zeros(self.shape2, self.dtype)
+        wt = xp.ones(self.ts.shape, self.dtype) if self.wt is None else self.wt
+        q[self.idx] = (1 - self.eps) * wt
+        if self.eps:
+            q += (self.eps / self.c) * self.wb
+        if self.valid is not None:
+            q *= _row_axis(self.valid)
+        q = wrap(q)
+        s = g / float(self.denom) if self.red == _MEAN else g
+        if self.red == _NONE:
+            s = s.reshape(self.ts.shape).unsqueeze(1)
+        if self.valid is not None:
+            from ember._ops.compare import where
+            s = where(wrap(_row_axis(self.valid)), s, 0.0)
+        if self.logits:
+            p = x.reshape(self.shape2).log_softmax(1).exp()
+            grad = (p * q.sum(1, keepdim=True) - q) * s
+        else:
+            grad = -(q * s)
+        return grad.reshape(self.shape)
+
+
+def _targets(td, c, ignore_index, xp):
+    """Safe target indices (ignored rows point at class 0), the mask of kept rows (None: all kept),
+    after PyTorch's bounds check."""
+    if not td.size:
+        return td, None
+    lo, hi = int(td.min()), int(td.max())
+    if lo >= 0 and hi < c and not 0 <= ignore_index < c:
+        return td, None
+    valid = td != ignore_index
+    bad = valid & ((td < 0) | (td >= c))
+    if bad.any():
+        raise IndexError(f"Target {int(td[bad][0])} is out of bounds.")
+    return xp.where(valid, td, 0), valid
+
+
+def _nll(input, target, weight, red, ignore_index, eps, logits):
+    """The loss on class indices; ``logits``: ``input`` holds logits (fused log-softmax)."""
+    xd, td = input._data, target._data
+    _check_index_target(xd, td, "log_softmax_lastdim_kernel_impl" if logits else
+                        "nll_loss_out_frame")
+    c = xd.shape[1] if xd.ndim > 1 else xd.shape[0]
+    wd = _check_weight(weight, xd, c)
+    xp = xp_of(xd)
+    x2 = _canonical(xd, c)
+    t2 = td.reshape(x2.shape[:1] + x2.shape[2:])
+    if t2.dtype != np.int64:
+        t2 = t2.astype(np.int64)
+    ts, valid = _targets(t2, c, ignore_index, xp)
+    idx = ((xp.arange(x2.shape[0]), ts) if x2.ndim == 2 else
+           (xp.arange(x2.shape[0])[:, None], ts, xp.arange(x2.shape[2])[None, :]))
+    dt = xd.dtype
+    with np.errstate(**_ERRSTATE):
+        if logits:
+            e, m = _exp_shifted(x2)
+            if eps:  # the class-weighted sum of x - max, before e is exponentiated in place
+                wb = (xp.ones if wd is None else wd.reshape)((1, c) + (1,) * (x2.ndim - 2))
+                wsum = c if wd is None else wd.sum()
+                ws = e.sum(axis=1) if wd is None else (e * wb).sum(axis=1)
+            np.exp(e, out=e)
+            se = e.sum(axis=1, keepdims=True)
+            lse = np.log(se)[:, 0]
+            loss = (m[:, 0] - x2[idx]) + lse  # -log p of the target; m - x is exact near the max
+        else:
+            loss = -x2[idx]
+        wt = None if wd is None else wd[ts]
+        if wt is not None:
+            loss = loss * wt
+        if eps:
+            loss = (1 - eps) * loss + (eps / c) * (wsum * lse - ws)
+        if valid is not None:
+            loss = xp.where(valid, loss, 0).astype(dt)
+        denom = None
+        if red == _NONE:
+            out = loss.reshape(td.shape if xd.ndim > 1 else ())
+        elif red == _SUM:
+            out = loss.sum()
+        else:
+            if wt is None:
+                denom = dt.type(ts.size if valid is None else int(valid.sum()))
+            else:
+                denom = wt.sum() if valid is None else xp.where(valid, wt, 0).sum()
+            out = loss.sum() / denom
+    if not (STATE.enabled and input._rg):
+        return wrap(out)
+    node = NllLossBackward0()
+    node.logits, node.red, node.eps, node.c, node.dtype = logits, red, eps, c, dt
+    node.shape, node.shape2, node.idx, node.ts, node.valid = xd.shape, x2.shape, idx, ts, valid
+    node.wt, node.denom = wt, denom
+    if logits:
+        node.e, node.se = e, se
+    if eps:
+        node.wb, node.wsum = wb, wsum
+    node.save_for_backward(input)
+    return track(out, node, (input, None))
+
+
+# ---- class probabilities -------------------------------------------------------------------------
+class CrossEntropyLossBackward0(Node):
+    """Backward of ``cross_entropy`` with class-probability targets (gradients for both)."""
+
+    def backward(self, g):
+        need_x, need_t = self._next[0] is not None, self._next[1] is not None
+        if STATE.enabled:
+            return self._graph_backward(g, need_x, need_t)
+        s = g._data / self.denom if self.red == _MEAN else g._data
+        a = s.reshape(self.rows)[:, None] if self.red == _NONE else s
+        gx = gt = None
+        if need_x:
+            q = self.q
+            gx = wrap(((np.exp(self.logp) * q.sum(axis=1, keepdims=True) - q) * a)
+                      .reshape(self.shape))
+        if need_t:
+            gt = wrap((self.logp * self.wb * (-(1 - self.eps) * a)).reshape(self.shape))
+        return gx, gt
+
+    def _graph_backward(self, g, need_x, need_t):
+        x, t = self.saved_tensors
+        eps, c = self.eps, self.c
+        s = g / float(self.denom) if self.red == _MEAN else g
+        a = s.reshape(self.rows).unsqueeze(1) if self.red == _NONE else s
+        logp = x.reshape(self.shape2).log_softmax(1)
+        wb = wrap(self.wb)
+        gx = gt = None
+        if need_x:
+            q = t.reshape(self.shape2)
+            q = (q * (1 - eps) + eps / c if eps else q) * wb
+            gx = ((logp.exp() * q.sum(1, keepdim=True) - q) * a).reshape(self.shape)
+        if need_t:
+            gt = (logp * wb * (a * -(1 - eps))).reshape(self.shape)
+        return gx, gt
+
+
+def _soft_cross_entropy(input, target, weight, red, eps):
+    xd, td = input._data, target._data
+    if td.dtype.kind != "f":
+        raise RuntimeError("Expected floating point type for target with class probabilities, got "
+                           f"{type_name(td.dtype)}")
+    if xd.ndim == 0:
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+    c = xd.shape[1] if xd.ndim > 1 else xd.shape[0]
+    wd = _check_weight(weight, xd, c, "cross_entropy: ")
+    if eps > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {eps}")
+    eps = eps if eps > 0 else 0.0
+    if xd.dtype.kind != "f":
+        raise NotImplementedError("\"log_softmax_lastdim_kernel_impl\" not implemented for "
+                                  f"'{type_name(xd.dtype)}'")
+    xd, td = promote_arrays(xd, td)
+    if wd is not None:
+        wd = promote_arrays(wd, xd)[0]
+    xp = xp_of(xd)
+    x2, t2 = _canonical(xd, c), _canonical(td, c)
+    wb = (xp.ones if wd is None else wd.reshape)((1, c) + (1,) * (x2.ndim - 2))
+    if wd is None:
+        wb = wb.astype(xd.dtype)
+    with np.errstate(**_ERRSTATE):
+        s, _, _, lse = _log_softmax_parts(x2)
+        logp = s - lse
+        q = t2 * (1 - eps) + eps / c if eps else t2
+        if wd is not None:
+            q = q * wb
+        loss = -(q * logp).sum(axis=1)
+        denom = None
+        if red == _NONE:
+            out = loss.reshape(xd.shape[:1] + xd.shape[2:] if xd.ndim > 1 else ())
+        elif red == _SUM:
+            out = loss.sum()
+        else:
+            denom = xd.dtype.type(xd.size // c if c else 0)
+            out = loss.sum() / denom
+    if not (STATE.enabled and (input._rg or target._rg)):
+        return wrap(out)
+    node = CrossEntropyLossBackward0()
+    node.red, node.eps, node.c, node.denom = red, eps, c, denom
+    node.shape, node.shape2, node.logp, node.q, node.wb = xd.shape, x2.shape, logp, q, wb
+    node.rows = x2.shape[:1] + x2.shape[2:]
+    node.save_for_backward(input, target)
+    return track(out, node, (input, target))
+
+
+# ---- public functions ----------------------------------------------------------------------------
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    r"""The cross-entropy between the softmax of ``input`` (logits) and ``target``.
+
+    One fused, numerically stable primitive: log-softmax and the negative log-likelihood in a
+    single pass, with a closed-form backward (``softmax - onehot``, scaled).
+
+    Args:
+        input (Tensor): unnormalised logits, ``(N, C)``, ``(C,)`` or ``(N, C, d1, ..., dk)``.
+        target (Tensor): class indices (int64 or uint8) of shape ``(N,)``, ``()`` or
+            ``(N, d1, ..., dk)``, each in ``[0, C)`` or equal to ``ignore_index``; or class
+            probabilities, a float tensor shaped like ``input``.
+        weight (Tensor, optional): a rescaling weight for each class, shape ``(C,)``.
+        ignore_index (int): targets equal to it contribute nothing (class indices only).
+            Default: -100.
+        reduction (str): ``'none'`` | ``'mean'`` | ``'sum'``. ``'mean'`` divides by the summed
+            weight of the non-ignored targets (by the number of samples for probabilities).
+            Default: ``'mean'``.
+        label_smoothing (float): in ``[0.0, 1.0]``: mix the target with the uniform distribution,
+            ``(1 - label_smoothing) * target + label_smoothing / C``. Default: 0.0.
+        size_average, reduce: deprecated (see ``reduction``).
+
+    Shape:
+        - Output: a scalar, or the target's shape (``(N, d1, ...)``) with ``reduction='none'``.
+
+    Example::
+
+        >>> input = ember.randn(3, 5, requires_grad=True)
+        >>> target = ember.tensor([1, 0, 4])
+        >>> loss = F.cross_entropy(input, target)
+        >>> loss.backward()
+    """
+    red = reduction_enum(size_average, reduce, reduction)
+    if input._data.shape == target._data.shape:  # same shapes: class probabilities
+        if ignore_index >= 0:
+            td = target._data
+            if td.dtype.kind != "f":
+                raise RuntimeError("Expected floating point type for target with class "
+                                   f"probabilities, got {type_name(td.dtype)}")
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        return _soft_cross_entropy(input, target, weight, red, float(label_smoothing))
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    eps = float(label_smoothing) if label_smoothing > 0 else 0.0
+    return _nll(input, target, weight, red, ignore_index, eps, True)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    r"""The negative log-likelihood loss: ``-weight[t] * input[t]`` for each target class ``t``.
+
+    ``input`` holds log-probabilities (e.g. from ``log_softmax``); ``cross_entropy`` fuses the two.
+
+    Args:
+        input (Tensor): ``(N, C)``, ``(C,)`` or ``(N, C, d1, ..., dk)`` log-probabilities.
+        target (Tensor): class indices (int64 or uint8), ``(N,)``, ``()`` or ``(N, d1, ..., dk)``.
+        weight (Tensor, optional): a weight for each class, shape ``(C,)``.
+        ignore_index (int): targets equal to it contribute nothing. Default: -100.
+        reduction (str): ``'none'`` | ``'mean'`` (divided by the summed weight of the kept
+            targets) | ``'sum'``. Default: ``'mean'``.
+        size_average, reduce: deprecated (see ``reduction``).
+
+    Example::
+
+        >>> logp = F.log_softmax(ember.randn(3, 5, requires_grad=True), dim=1)
+        >>> F.nll_loss(logp, ember.tensor([1, 0, 4])).backward()
+    """
+    red = reduction_enum(size_average, reduce, reduction)
+    return _nll(input, target, weight, red, ignore_index, 0.0, False)
