@@ -1,0 +1,223 @@
+"""Fused recurrent layers: :func:`rnn_layer` runs one RNN / LSTM / GRU layer in one direction over
+a whole sequence (padded ``(T, B, I)`` or packed ``(N, I)`` with ``batch_sizes``) as ONE autograd
+node with outputs ``(output, h_n[, c_n])``.
+
+Why a primitive: composed of Tensor ops, a layer records ~15 nodes per time step, and each op pays
+Python and allocation overhead; fused, the input projections of all steps are one matrix product,
+the loop over time is a product and a few in-place ufuncs per step, and backward through time reuses
+the saved gate activations (kernels in ``_rnn_cells.py``).
+
+Double backward: when ``create_graph=True`` reaches this node, backward recomputes the layer from
+Tensor ops (:func:`composed_layer`) and differentiates that graph, so higher-order gradients work
+(at the speed of composed ops).
+"""
+import numpy as np
+
+from ember._backend import xp_of
+from ember._ops import _rnn_cells as K
+from ember._tensor import wrap
+from ember.autograd.grad_mode import STATE
+from ember.autograd.graph import Node, connect
+
+__all__ = []  # internal: ember.nn's RNN modules are the public API
+
+GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _steps(batch_sizes, T, B, reverse):
+    """``[(offset, batch size)]`` of each time step in the packed layout, in processing order."""
+    bs = [B] * T if batch_sizes is None else [int(b) for b in batch_sizes]
+    steps, off = [], 0
+    for b in bs:
+        steps.append((off, b))
+        off += b
+    if reverse:
+        steps.reverse()
+    return steps
+
+
+def _final_rows(steps, reverse, xp):
+    """Where each sequence's final state lies in the packed output: its row in its last step."""
+    if reverse:  # the last step processed is t = 0, which holds every sequence
+        off, b = steps[-1]
+        return slice(off, off + b)
+    B = steps[0][1]
+    off, b = steps[-1]
+    if b == B:
+        return slice(off, off + B)
+    idx = np.empty(B, np.int64)
+    for k, (off, b) in enumerate(steps):
+        nb = steps[k + 1][1] if k + 1 < len(steps) else 0
+        idx[nb:b] = off + np.arange(nb, b)
+    return xp.asarray(idx)
+
+
+class RnnLayerBackward0(Node):
+    """Backward through time of one fused layer; inputs ``(x, h0, c0, w_ih, w_hh, b_ih, b_hh,
+    w_hr)`` (None where absent), outputs ``(output, h_n[, c_n])``."""
+
+    def _free(self):
+        Node._free(self)
+        self.state = None
+
+    def backward(self, gY, gh, gc=None):
+        saved = self.saved_tensors  # checks that no input was modified in place since forward
+        if STATE.enabled:  # create_graph=True: differentiate a composed recomputation instead
+            return self._composed_backward(saved, (gY, gh, gc))
+        x, hx, cx, w_ih, w_hh, b_ih, b_hh, w_hr = saved
+        mode, steps, X, Y, state = self.mode, self.steps, self.X, self.Y, self.state
+        xp, dt = xp_of(X), X.dtype
+        N, P = Y.shape
+        B = self.B
+        gy = None if gY is None else gY._data.reshape(N, P)
+        dh = xp.zeros((B, P), dt) if gh is None else gh._data.astype(dt, order="C", copy=True)
+        wih, whh = w_ih._data, w_hh._data
+        dW_hr = None
+        if mode == "LSTM":
+            H = whh.shape[0] // 4
+            dc = xp.zeros((B, H), dt) if gc is None else gc._data.astype(dt, order="C", copy=True)
+            dGx, HP, dW_hr = K.lstm_backward(state, steps, whh, None if w_hr is None else
+                                             w_hr._data, gy, dh, dc)
+            dGh = dGx
+        elif mode == "GRU":
+            dGx, dGh, HP = K.gru_backward(state, steps, whh, gy, dh)
+        else:
+            dGx, dGh, HP = K.rnn_backward(state, steps, X, Y, wih, whh, gy, dh,
+                                          mode == "RNN_RELU")
+        need = [e is not None for e in self._next]
+        out = [None] * 8
+        if need[0]:
+            out[0] = wrap((dGx @ wih).reshape(x._data.shape))
+        if need[1]:
+            out[1] = wrap(dh)
+        if need[2]:
+            out[2] = wrap(dc)
+        if need[3]:
+            out[3] = wrap(dGx.T @ X)
+        if need[4]:
+            out[4] = wrap(dGh.T @ HP)
+        if need[5]:
+            out[5] = wrap(dGx.sum(0))
+        if need[6]:
+            out[6] = wrap(dGh.sum(0))
+        if need[7]:
+            out[7] = wrap(dW_hr)
+        return tuple(out)
+
+    def _composed_backward(self, saved, grads):
+        from ember.autograd.engine import grad
+        outs = composed_layer(self.mode, *saved[:3], *saved[3:], steps=self.steps, B=self.B)
+        pairs = [(o, g) for o, g in zip(outs, grads) if o is not None and g is not None]
+        which = [k for k, e in enumerate(self._next) if e is not None]
+        res = grad([o for o, _ in pairs], [saved[k] for k in which], [g for _, g in pairs],
+                   create_graph=True, allow_unused=True)
+        out = [None] * 8
+        for k, r in zip(which, res):
+            out[k] = r
+        return tuple(out)
+
+
+def rnn_layer(mode, input, batch_sizes, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None,
+              reverse=False):
+    """One recurrent layer, one direction, over a whole sequence.
+
+    Args:
+        mode: ``'RNN_TANH'``, ``'RNN_RELU'``, ``'LSTM'`` or ``'GRU'``.
+        input: ``(T, B, I)`` time-major, or packed ``(N, I)`` when ``batch_sizes`` is given.
+        batch_sizes: None, or the non-increasing batch size of each step (a packed sequence).
+        hx, cx: initial states ``(B, P)`` and (LSTM) ``(B, H)``, or None for zeros.
+        w_ih, w_hh, b_ih, b_hh, w_hr: the layer's parameters in PyTorch's layout.
+        reverse: run from the last step to the first (the reverse direction).
+
+    Returns:
+        ``(output, h_n, c_n)``: output ``(T, B, P)`` (or ``(N, P)``), the final states ``(B, P)``
+        and ``(B, H)`` (``c_n`` is None unless LSTM).
+    """
+    x = input._data
+    xp, dt = xp_of(x), x.dtype
+    lead = x.shape[:-1]
+    if batch_sizes is None:
+        T, B = lead
+    else:
+        T, B = len(batch_sizes), int(batch_sizes[0])
+    X = x.reshape(-1, x.shape[-1])
+    whh = w_hh._data
+    P = whh.shape[1]
+    H = whh.shape[0] // GATES[mode]
+    h0 = xp.zeros((B, P), dt) if hx is None else hx._data
+    lstm = mode == "LSTM"
+    c0 = (xp.zeros((B, H), dt) if cx is None else cx._data) if lstm else None
+    steps = _steps(batch_sizes, T, B, reverse)
+    arr = [None if t is None else t._data for t in (w_ih, w_hh, b_ih, b_hh, w_hr)]
+    C = None
+    if lstm:
+        Y, C, state = K.lstm_forward(X, steps, h0, c0, *arr)
+    elif mode == "GRU":
+        Y, state = K.gru_forward(X, steps, h0, *arr[:4])
+    else:
+        Y, state = K.rnn_forward(X, steps, h0, *arr[:4], mode == "RNN_RELU")
+    rows = _final_rows(steps, reverse, xp)
+    hn = Y[rows]
+    cn = C[rows] if lstm else None
+    if type(rows) is slice:  # own memory, not a view of the output
+        hn = hn.copy()
+        cn = None if cn is None else cn.copy()
+    res = [Y.reshape(lead + (P,)), hn] + ([cn] if lstm else [])
+    inputs = (input, hx, cx, w_ih, w_hh, b_ih, b_hh, w_hr)
+    if not (STATE.enabled and any(t is not None and t._rg for t in inputs)):
+        return tuple(wrap(a) for a in res) + (() if lstm else (None,))
+    node = RnnLayerBackward0()
+    node._n_out = len(res)
+    connect(node, inputs)
+    node.save_for_backward(*inputs)
+    node.mode, node.steps, node.B, node.X, node.Y, node.state = mode, steps, B, X, Y, state
+    outs = []
+    for i, a in enumerate(res):
+        t = wrap(a)
+        t._rg, t.grad_fn, t._oi = True, node, i
+        outs.append(t)
+    return tuple(outs) + (() if lstm else (None,))
+
+
+def composed_layer(mode, input, hx, cx, w_ih, w_hh, b_ih, b_hh, w_hr, *, steps, B):
+    """The same layer written with Tensor ops (slow; used for double backward). ``steps`` and
+    ``B`` as in :func:`rnn_layer`."""
+    from ember._ops.join import cat
+    x = input._data
+    X = input.reshape(-1, x.shape[-1])
+    xp, dt = xp_of(x), x.dtype
+    P = w_hh.shape[1]
+    H = w_hh.shape[0] // GATES[mode]
+    h = wrap(xp.zeros((B, P), dt)) if hx is None else hx
+    c = (wrap(xp.zeros((B, H), dt)) if cx is None else cx) if mode == "LSTM" else None
+    xw = X.matmul(w_ih.t())
+    if b_ih is not None:
+        xw = xw + b_ih
+    ys = {}
+    for off, b in steps:
+        hb = h if b == h.shape[0] else h[:b]
+        gx = xw[off:off + b]
+        gh = hb.matmul(w_hh.t())
+        if b_hh is not None:
+            gh = gh + b_hh
+        if mode == "LSTM":
+            i, f, g, o = (gx + gh).chunk(4, 1)
+            cb = c if b == c.shape[0] else c[:b]
+            cn = f.sigmoid() * cb + i.sigmoid() * g.tanh()
+            hn = o.sigmoid() * cn.tanh()
+            if w_hr is not None:
+                hn = hn.matmul(w_hr.t())
+            c = cn if b == B else cat([cn, c[b:]])
+        elif mode == "GRU":
+            xr, xz, xn = gx.chunk(3, 1)
+            hr, hz, hh = gh.chunk(3, 1)
+            r, z = (xr + hr).sigmoid(), (xz + hz).sigmoid()
+            n = (xn + r * hh).tanh()
+            hn = n + z * (hb - n)
+        else:
+            pre = gx + gh
+            hn = pre.relu() if mode == "RNN_RELU" else pre.tanh()
+        ys[off] = hn
+        h = hn if b == B else cat([hn, h[b:]])
+    Y = cat([ys[k] for k in sorted(ys)]).reshape(x.shape[:-1] + (P,))
+    return Y, h, c
