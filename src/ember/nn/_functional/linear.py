@@ -262,11 +262,11 @@ def _bilinear_checks(input1, input2, weight, bias):
         if a.shape[i] != b.shape[i]:
             raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: got "
                                f"{a.shape[i]} and {b.shape[i]}")
-    if w.ndim != 3:
-        raise RuntimeError(f"bilinear(): weight must be 3-D, got {w.ndim}-D")
-    if a.shape[-1] != w.shape[1]:
+    if w.ndim > 1 and a.shape[-1] != w.shape[1]:
         raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
                            f"{a.shape[-1]} but expected {w.shape[1]}")
+    if w.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-D, got {w.ndim}-D")
     if b.shape[-1] != w.shape[2]:
         raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
                            f"{b.shape[-1]} but expected {w.shape[2]}")
