@@ -26,6 +26,8 @@ _SQRT1_2 = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_BETA = math.sqrt(2.0 / math.pi)  # Python floats: a NumPy float64 scalar would upcast float32
 _GELU_KAPPA = 0.044715
+_ONE_SIXTH_F = float(np.float32(1.0 / 6.0))  # NOTE: PyTorch's hardsigmoid backward uses the float
+# constant 1.0f / 6 for every dtype, so a float64 gradient is 1/6 rounded to float32
 _errstate = np.errstate
 _erf64 = _special("erf")
 
@@ -260,7 +262,7 @@ def _hardsigmoid(x):
 
 def _hardsigmoid_d1(x):
     r = ((x > -3) & (x < 3)).astype(x.dtype)
-    r *= 1 / 6
+    r *= _ONE_SIXTH_F
     return r
 
 

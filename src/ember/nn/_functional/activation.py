@@ -10,7 +10,7 @@ import warnings
 
 from ember._ops import softmax as _softmax_ops, unary as _unary
 from ember._ops.elementwise import div as _div
-from ember._ops.inplace import apply_inplace
+from ember._ops.inplace import apply_inplace, relu_ as _relu_
 from ember.nn._functional import _activation_ops as _ops, _activation_smooth as _smooth
 
 __all__ = ["threshold", "threshold_", "relu", "relu_", "hardtanh", "hardtanh_", "relu6", "elu",
@@ -45,12 +45,12 @@ def relu(input, inplace=False):
 
         F.relu(ember.tensor([-1., 2.]))   # tensor([0., 2.])
     """
-    return _unary.relu_(input) if inplace else _unary.relu(input)
+    return _relu_(input) if inplace else _unary.relu(input)
 
 
 def relu_(input):
     """In-place version of :func:`relu`."""
-    return _unary.relu_(input)
+    return _relu_(input)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
