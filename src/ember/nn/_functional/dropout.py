@@ -45,10 +45,10 @@ def _dropout_impl(input, p, train, inplace, lead=0, alpha=False):
         raise TypeError(f"dropout(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
     d = input._data
-    if lead and d.ndim < 2:
-        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if p == 0 or not train or d.size == 0:
         return input
+    if lead and d.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if inplace:
         from ember._ops.inplace import apply_inplace
         return apply_inplace(input, _dropout_impl, p, train, False, lead, alpha)
