@@ -23,7 +23,7 @@ from ember.utils.data._worker import (ExceptionWrapper, _IterableDatasetStopIter
 from ember.utils.data.dataloader import _BaseDataLoaderIter
 
 _POLL_INTERVAL = 0.1     # seconds between liveness checks while waiting for a batch
-_JOIN_GRACE = 1.0        # seconds the workers get to exit by themselves at shutdown
+_JOIN_GRACE = 0.5        # seconds the workers get to exit by themselves at shutdown
 _pool_ids = itertools.count()
 
 
