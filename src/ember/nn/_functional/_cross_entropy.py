@@ -24,6 +24,7 @@ from ember._tensor import track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 from ember.nn import _reduction
+from ember.nn._functional._pointwise_loss import no_grad_arg
 
 __all__ = ["cross_entropy", "nll_loss"]
 
@@ -106,14 +107,6 @@ def _row_axis(a):
     return a[:, None] if a.ndim else a
 
 
-def _log_softmax_parts(x2):
-    """``x - max``, ``exp`` of it, its sum and log along the class axis (nothing overflows)."""
-    s = x2 - x2.max(axis=1, keepdims=True) if x2.size else x2
-    e = np.exp(s)
-    se = e.sum(axis=1, keepdims=True)
-    return s, e, se, np.log(se)
-
-
 def _exp_shifted(x2):
     """``exp(x - max)`` along the class axis and the max; one buffer, exponentiated in place (a
     fresh large array costs page faults, so the fewer the better)."""
@@ -182,7 +175,9 @@ class NllLossBackward0(Node):
             p = x.reshape(self.shape2).log_softmax(1).exp()
             grad = (p * q.sum(1, keepdim=True) - q) * s
         else:
-            grad = -(q * s)
+            # NOTE: nll's gradient does not depend on x; ``+ x * 0`` keeps it connected to x, as
+            # in PyTorch (a second derivative of zeros instead of an unused-input error)
+            grad = x.reshape(self.shape2) * 0.0 - q * s
         return grad.reshape(self.shape)
 
 
@@ -208,6 +203,7 @@ def _nll(input, target, weight, red, ignore_index, eps, logits):
                         "nll_loss_out_frame")
     c = xd.shape[1] if xd.ndim > 1 else xd.shape[0]
     wd = _check_weight(weight, xd, c)
+    no_grad_arg(weight, "weight", "nll_loss_forward")
     xp = xp_of(xd)
     x2 = _canonical(xd, c)
     t2 = td.reshape(x2.shape[:1] + x2.shape[2:])
@@ -264,41 +260,50 @@ def _nll(input, target, weight, red, ignore_index, eps, logits):
 
 # ---- class probabilities -------------------------------------------------------------------------
 class CrossEntropyLossBackward0(Node):
-    """Backward of ``cross_entropy`` with class-probability targets (gradients for both)."""
+    """Backward of ``cross_entropy`` with class-probability targets: gradients for the input, the
+    target and the class weight (PyTorch composes this case, so all three are differentiable)."""
 
     def backward(self, g):
-        need_x, need_t = self._next[0] is not None, self._next[1] is not None
+        need_x, need_t, need_w = (e is not None for e in self._next)
         if STATE.enabled:
-            return self._graph_backward(g, need_x, need_t)
-        s = g._data / self.denom if self.red == _MEAN else g._data
+            return self._graph_backward(g, need_x, need_t, need_w)
+        with np.errstate(**_ERRSTATE):
+            s = g._data / self.denom if self.red == _MEAN else g._data
         a = s.reshape(self.rows)[:, None] if self.red == _NONE else s
-        gx = gt = None
+        logp, q = self.logp, self.q
+        gx = gt = gw = None
         if need_x:
-            q = self.q
-            gx = wrap(((np.exp(self.logp) * q.sum(axis=1, keepdims=True) - q) * a)
-                      .reshape(self.shape))
+            gx = wrap(((np.exp(logp) * q.sum(axis=1, keepdims=True) - q) * a).reshape(self.shape))
         if need_t:
-            gt = wrap((self.logp * self.wb * (-(1 - self.eps) * a)).reshape(self.shape))
-        return gx, gt
+            gt = wrap((logp * self.wb * (-(1 - self.eps) * a)).reshape(self.shape))
+        if need_w:
+            gw = wrap(-(self.pt * logp * a).sum(axis=self.other_axes))
+        return gx, gt, gw
 
-    def _graph_backward(self, g, need_x, need_t):
-        x, t = self.saved_tensors
+    def _graph_backward(self, g, need_x, need_t, need_w):
+        x, t, w = self.saved_tensors
         eps, c = self.eps, self.c
         s = g / float(self.denom) if self.red == _MEAN else g
         a = s.reshape(self.rows).unsqueeze(1) if self.red == _NONE else s
         logp = x.reshape(self.shape2).log_softmax(1)
-        wb = wrap(self.wb)
-        gx = gt = None
+        pt = t.reshape(self.shape2)
+        if eps:
+            pt = pt * (1 - eps) + eps / c
+        wb = wrap(self.wb) if w is None else w.reshape(self.wb.shape)
+        gx = gt = gw = None
         if need_x:
-            q = t.reshape(self.shape2)
-            q = (q * (1 - eps) + eps / c if eps else q) * wb
+            q = pt * wb
             gx = ((logp.exp() * q.sum(1, keepdim=True) - q) * a).reshape(self.shape)
         if need_t:
             gt = (logp * wb * (a * -(1 - eps))).reshape(self.shape)
-        return gx, gt
+        if need_w:
+            gw = -(pt * logp * a).sum(self.other_axes)
+        return gx, gt, gw
 
 
 def _soft_cross_entropy(input, target, weight, red, eps):
+    """Cross-entropy with class probabilities: ``-sum_c w_c p_c log_softmax(x)_c`` per sample,
+    ``p`` the (smoothed) target; 'mean' divides by the number of samples."""
     xd, td = input._data, target._data
     if td.dtype.kind != "f":
         raise RuntimeError("Expected floating point type for target with class probabilities, got "
@@ -315,18 +320,17 @@ def _soft_cross_entropy(input, target, weight, red, eps):
                                   f"'{type_name(xd.dtype)}'")
     xd, td = promote_arrays(xd, td)
     if wd is not None:
-        wd = promote_arrays(wd, xd)[0]
+        xd, wd = promote_arrays(xd, wd)
+        td = td.astype(xd.dtype, copy=False)
     xp = xp_of(xd)
     x2, t2 = _canonical(xd, c), _canonical(td, c)
-    wb = (xp.ones if wd is None else wd.reshape)((1, c) + (1,) * (x2.ndim - 2))
-    if wd is None:
-        wb = wb.astype(xd.dtype)
+    wshape = (1, c) + (1,) * (x2.ndim - 2)
+    wb = xp.ones(wshape, xd.dtype) if wd is None else wd.reshape(wshape)
     with np.errstate(**_ERRSTATE):
-        s, _, _, lse = _log_softmax_parts(x2)
-        logp = s - lse
-        q = t2 * (1 - eps) + eps / c if eps else t2
-        if wd is not None:
-            q = q * wb
+        s = x2 - x2.max(axis=1, keepdims=True) if x2.size else x2
+        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        pt = t2 * (1 - eps) + eps / c if eps else t2
+        q = pt if wd is None else pt * wb
         loss = -(q * logp).sum(axis=1)
         denom = None
         if red == _NONE:
@@ -336,14 +340,17 @@ def _soft_cross_entropy(input, target, weight, red, eps):
         else:
             denom = xd.dtype.type(xd.size // c if c else 0)
             out = loss.sum() / denom
-    if not (STATE.enabled and (input._rg or target._rg)):
+    inputs = (input, target, weight)
+    if not (STATE.enabled and any(t is not None and t._rg for t in inputs)):
         return wrap(out)
     node = CrossEntropyLossBackward0()
     node.red, node.eps, node.c, node.denom = red, eps, c, denom
-    node.shape, node.shape2, node.logp, node.q, node.wb = xd.shape, x2.shape, logp, q, wb
+    node.shape, node.shape2, node.logp, node.q, node.pt, node.wb = (xd.shape, x2.shape, logp, q,
+                                                                    pt, wb)
     node.rows = x2.shape[:1] + x2.shape[2:]
-    node.save_for_backward(input, target)
-    return track(out, node, (input, target))
+    node.other_axes = (0,) + tuple(range(2, x2.ndim))
+    node.save_for_backward(*inputs)
+    return track(out, node, inputs)
 
 
 # ---- public functions ----------------------------------------------------------------------------
