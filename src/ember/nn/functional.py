@@ -9,3 +9,4 @@ from ember.nn._functional.linear import *  # noqa: F401,F403
 from ember.nn._functional.loss import *  # noqa: F401,F403
 from ember.nn._functional.normalization import *  # noqa: F401,F403
 from ember.nn._functional.sparse import *  # noqa: F401,F403
+from ember.nn._functional.conv import *  # noqa: F401,F403
