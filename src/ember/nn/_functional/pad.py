@@ -60,6 +60,8 @@ def _index_map(mode, n, lo, hi):
     """Which input position each output position ``-lo .. n + hi - 1`` reads."""
     if mode == "circular":  # NOTE: PyTorch crops first (negative amounts), then wraps what is left
         c0, c1 = max(-lo, 0), n - max(-hi, 0)
+        if c1 <= c0:
+            return np.arange(0)
         return c0 + np.arange(-max(lo, 0), c1 - c0 + max(hi, 0)) % (c1 - c0)
     p = np.arange(-lo, n + hi)
     if mode == "reflect":
@@ -151,7 +153,7 @@ def _check_index_pad(mode, shape, pad, k):
         if mode == "circular":
             if lo > n or hi > n:
                 raise RuntimeError("Padding value causes wrapping around more than once.")
-            if n + lo + hi <= 0:
+            if n + lo + hi < (1 if i else 0):  # (PyTorch allows an empty last dim only)
                 raise RuntimeError("Negative padding value is resulting in an empty dimension")
         elif n + lo + hi < 1:
             raise RuntimeError(f"input ({letter}: {n}) is too small. Calculated output {letter}: "
