@@ -41,8 +41,9 @@ def _apply_reduction(loss, red):
     return loss.mean() if red == _MEAN else loss.sum()
 
 
-def _weighted(loss, weight, input, reduction):
-    """PyTorch's ``weight=`` path of mse/l1/huber: a composition, 'mean' divides by sum(weight)."""
+def _weighted(loss, weight, input, reduction, by_weight=True):
+    """PyTorch's ``weight=`` path of mse/l1/huber: a composition; 'mean' divides by sum(weight)
+    (by the element count for huber)."""
     if weight.shape != input.shape:
         raise ValueError("Weights and input must have the same size.")
     loss = loss * weight
@@ -51,7 +52,7 @@ def _weighted(loss, weight, input, reduction):
     if reduction == "sum":
         return loss.sum()
     if reduction == "mean":
-        return loss.sum() / weight.sum()
+        return loss.sum() / weight.sum() if by_weight else loss.mean()
     raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', "
                      "'sum'.")
 
@@ -133,7 +134,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     Args:
         delta (float): where the loss turns from quadratic to linear (> 0). Default: 1.0.
         reduction (str): ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``.
-        weight (Tensor, optional): a weight per element; 'mean' then divides by ``weight.sum()``.
+        weight (Tensor, optional): a weight per element (input's shape).
 
     Example::
 
@@ -144,7 +145,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     if weight is not None:
-        return _weighted(_pw.huber(input, target, _NONE, delta), weight, input, reduction)
+        return _weighted(_pw.huber(input, target, _NONE, delta), weight, input, reduction, False)
     return _pw.huber(input, target, _reduction.get_enum(reduction), delta)
 
 
