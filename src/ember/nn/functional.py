@@ -10,3 +10,4 @@ from ember.nn._functional.loss import *  # noqa: F401,F403
 from ember.nn._functional.normalization import *  # noqa: F401,F403
 from ember.nn._functional.sparse import *  # noqa: F401,F403
 from ember.nn._functional.conv import *  # noqa: F401,F403
+from ember.nn._functional.pooling import *  # noqa: F401,F403

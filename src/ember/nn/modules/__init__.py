@@ -15,6 +15,7 @@ from ember.nn.modules.batchnorm import *  # noqa: F401,F403
 from ember.nn.modules.loss import *  # noqa: F401,F403
 from ember.nn.modules.conv import *  # noqa: F401,F403
 from ember.nn.modules.rnn import *  # noqa: F401,F403
+from ember.nn.modules.pooling import *  # noqa: F401,F403
 
 # every Module class imported above (the families' __all__), in import order
 __all__ = [_n for _n, _v in list(globals().items())
