@@ -52,6 +52,12 @@ def _param(t, pshape, dt):
     return None if t is None else t._data.reshape(pshape).astype(dt, copy=False)
 
 
+def _small_sum(a, keep):
+    """``a`` (a small array) summed over the axes not in ``keep``, with kept dims."""
+    axes = tuple(i for i in range(a.ndim) if i not in keep)
+    return a.sum(axis=axes, keepdims=True) if axes else a
+
+
 def _moments(x, keep, n, eps):
     """``(x - mean, mean, biased var, 1 / sqrt(var + eps))``. Two passes: ``(x - mean)^2`` does
     not cancel catastrophically like ``E[x^2] - E[x]^2`` when the mean is large."""
@@ -61,59 +67,73 @@ def _moments(x, keep, n, eps):
     return xc, mean, var, 1 / np.sqrt(var + eps)
 
 
-def _affine_(y, scale, w, b):
-    """``y * scale * w + b`` in place (``scale * w`` first when that is a small array)."""
-    if w is not None and w.shape == scale.shape:
-        y *= scale * w
-    else:
-        y *= scale
-        if w is not None:
-            y *= w
-    if b is not None:
-        y += b
-    return y
-
-
 class _NormBackward(Node):
     """The gradient of ``y = (x - mean) * invstd * w + b`` with ``mean``/``invstd`` the batch's
-    statistics over the view's non-``keep`` axes (or constants: batch norm in eval mode)."""
+    statistics over the view's non-``keep`` axes (or constants: batch norm in eval mode).
+
+    With ``xhat = (x - mean) * invstd`` and ``a``, ``b`` the means of ``g * w`` and
+    ``g * w * xhat`` over each statistic's group, ``dx = invstd * (g * w - a - xhat * b)``,
+    ``dw = sum(g * xhat)``, ``db = sum(g)``.
+    """
 
     def backward(self, g):
         x, w = self.saved_tensors[:2]  # (running stats are saved too: only for the version check)
-        need_x, need_w, need_b = (e is not None for e in self._next)
+        need = tuple(e is not None for e in self._next)
         if STATE.enabled:
-            return self._recorded(g, x, w, need_x, need_w, need_b)
+            return self._recorded(g, x, w, *need)
         gd = _compute(g._data).reshape(self.view)
         xd = _compute(x._data).reshape(self.view)
         wd = _param(w, self.pshape, xd.dtype)
-        keep, pkeep, n, invstd = self.keep, self.pkeep, self.n, self.invstd
-        dx = dw = db = None
         with np.errstate(invalid="ignore", divide="ignore"):
-            xhat = xd - self.mean
-            xhat *= invstd
-            if need_w:
-                dw = _sum(gd, pkeep, xhat)
-            if need_b or (need_x and self.training and keep == pkeep):
-                db = _sum(gd, pkeep)
-            if need_x:
-                if not self.training:  # constant statistics: only the affine map
-                    dx = gd * (invstd if wd is None else invstd * wd)
-                elif keep == pkeep:  # batch norm: w is constant over each statistic's group
-                    sgx = dw if dw is not None else _sum(gd, keep, xhat)
-                    xhat *= sgx / n
-                    xhat += db / n
-                    dx = gd - xhat
-                    dx *= invstd if wd is None else invstd * wd
-                else:
-                    gw = gd if wd is None else gd * wd
-                    a = _sum(gw, keep) / n
-                    xhat *= _sum(gw, keep, xhat) / n
-                    dx = gw - xhat
-                    dx -= a
-                    dx *= invstd
+            if self.cells is not None:
+                dx, dw, db = self._by_cells(gd, xd, wd, *need)
+            else:
+                dx, dw, db = self._elementwise(gd, xd, wd, *need)
         return (None if dx is None else wrap(dx.reshape(x._data.shape)),
                 None if dw is None else wrap(dw.reshape(self.wshape)),
-                None if db is None or not need_b else wrap(db.reshape(self.wshape)))
+                None if db is None else wrap(db.reshape(self.wshape)))
+
+    def _by_cells(self, g, x, w, need_x, need_w, need_b):
+        """Batch and group norm: ``w`` is constant over cells of several elements (a channel of
+        a sample), so two sums per cell give every reduction, and ``dx`` is
+        ``g * (w * invstd) - xc * (invstd^2 * b) - invstd * a``, with cell-sized factors."""
+        cells, invstd, n = self.cells, self.invstd, self.n
+        xc = x - self.mean if need_w or (need_x and self.training) else None
+        gs = _sum(g, cells) if need_b or (need_x and self.training) else None
+        gx = None if xc is None else _sum(g, cells, xc) * invstd  # sum of g * xhat per cell
+        dw = _small_sum(gx, self.pkeep) if need_w else None
+        db = _small_sum(gs, self.pkeep) if need_b else None
+        dx = None
+        if need_x:
+            dx = g * (invstd if w is None else invstd * w)
+            if self.training:
+                a = _small_sum(gs if w is None else gs * w, self.keep) / n
+                b = _small_sum(gx if w is None else gx * w, self.keep) / n
+                xc *= invstd * invstd * b
+                xc += invstd * a
+                dx -= xc
+        return dx, dw, db
+
+    def _elementwise(self, g, x, w, need_x, need_w, need_b):
+        """Layer norm (and tiny cells): ``w`` varies along the normalized elements."""
+        keep, pkeep, n, invstd = self.keep, self.pkeep, self.n, self.invstd
+        xhat = x - self.mean
+        xhat *= invstd
+        dw = _sum(g, pkeep, xhat) if need_w else None
+        db = _sum(g, pkeep) if need_b else None
+        dx = None
+        if need_x:
+            gw = g if w is None else g * w
+            a = _sum(gw, keep) / n
+            xhat *= _sum(gw, keep, xhat) / n
+            if gw is g:
+                dx = g - xhat
+            else:
+                dx = gw
+                dx -= xhat
+            dx -= a
+            dx *= invstd
+        return dx, dw, db
 
     def _recorded(self, g, x, w, need_x, need_w, need_b):
         """The same formulas in Tensor ops, recomputing the statistics from ``x`` so that their
@@ -174,13 +194,24 @@ def _normalize(node_cls, input, weight, bias, view, keep, pkeep, eps, stats=None
     x = _compute(d).reshape(view)
     pshape = tuple(s if i in pkeep else 1 for i, s in enumerate(view))
     w, b = _param(weight, pshape, x.dtype), _param(bias, pshape, x.dtype)
-    keep_n = [s for i, s in enumerate(view) if i not in keep]
-    n = math.prod(keep_n)
+    n = math.prod(s for i, s in enumerate(view) if i not in keep)
+    # cells: the axes along which both the statistics and the parameters may vary; when that
+    # leaves several elements per cell, the per-element work uses cell-sized factors
+    cells = tuple(sorted(set(keep) | set(pkeep)))
+    if 4 * math.prod(view[i] for i in cells) > x.size:
+        cells = None
     var = None
     with np.errstate(invalid="ignore", divide="ignore"):
         if stats is None:
             y, mean, var, invstd = _moments(x, keep, n, eps)
-            _affine_(y, invstd, w, b)
+            if cells is not None and w is not None:
+                y *= invstd * w
+            else:
+                y *= invstd
+                if w is not None:
+                    y *= w
+            if b is not None:
+                y += b
         else:  # y = x * (w * invstd) + (b - mean * w * invstd): one pass over x
             mean, invstd = stats
             scale = invstd if w is None else invstd * w
@@ -192,6 +223,7 @@ def _normalize(node_cls, input, weight, bias, view, keep, pkeep, eps, stats=None
         node = node_cls()
         node.view, node.keep, node.pkeep, node.pshape, node.n = view, keep, pkeep, pshape, n
         node.eps, node.mean, node.invstd, node.training = eps, mean, invstd, stats is None
+        node.cells = cells if stats is None else (1,)  # (eval batch norm: channels)
         src = weight if weight is not None else bias
         node.wshape = None if src is None else src._data.shape
         node.save_for_backward(input, weight, *saved)
