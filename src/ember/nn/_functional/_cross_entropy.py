@@ -129,7 +129,8 @@ class NllLossBackward0(Node):
         a = self._row_scale(g._data, xp)
         coef = a if self.wt is None else a * self.wt  # the weight of each row's target
         if self.logits:
-            r = coef if not self.eps else (1 - self.eps) * coef + a * (self.eps * self.wsum / self.c)
+            eps = self.eps
+            r = coef if not eps else (1 - eps) * coef + a * (eps * self.wsum / self.c)
             # NOTE: the saved exp(x - max) becomes the gradient in place; a second backward
             # (retain_graph=True) recomputes it from the saved input
             grad, self.e = self.e, None
@@ -186,8 +187,8 @@ def _targets(td, c, ignore_index, xp):
     after PyTorch's bounds check."""
     if not td.size:
         return td, None
-    lo, hi = int(td.min()), int(td.max())
-    if lo >= 0 and hi < c and not 0 <= ignore_index < c:
+    # NOTE: one reduction checks both bounds: as uint64, a negative int64 is huge
+    if int(td.view(np.uint64).max()) < c and not 0 <= ignore_index < c:
         return td, None
     valid = td != ignore_index
     bad = valid & ((td < 0) | (td >= c))

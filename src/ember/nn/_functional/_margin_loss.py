@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from ember._backend import xp_of
 from ember._ops.compare import where
 from ember._ops.reduce import type_name
 from ember._tensor import wrap
@@ -230,11 +231,12 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if t.size and (t.min() < 0 or t.max() >= dim):
         raise RuntimeError("target out of range")
     x = input.reshape(nframe, dim)
-    rows = np.arange(nframe)
+    xp = xp_of(xd)
+    rows = xp.arange(nframe)
     xt = x[wrap(rows), wrap(t)].unsqueeze(1)
     z = (margin - xt + x).clamp_min(0)
     h = z if p == 1 else z * z
-    others = np.ones((nframe, dim), xd.dtype)
+    others = xp.ones((nframe, dim), xd.dtype)
     others[rows, t] = 0  # the target class is not a margin violation
     h = h * wrap(others)
     if weight is not None:
