@@ -279,3 +279,15 @@ def test_cross_entropy_probabilities_weight_gradient():
                 x, p, weight=w, reduction=red, label_smoothing=0.1), x, p, w)
     double_backward(lambda lib, x, p, w: lib.nn.functional.cross_entropy(x, p, weight=w),
                     rand(3, 4, dtype=F64), rand(3, 4, dtype=F64), rand(4, dtype=F64))
+
+
+def test_cross_entropy_noncontiguous_inputs():
+    from helpers import noncontig
+    x = noncontig(rand(4, 5))
+    assert not x.flags.c_contiguous
+    compare(ce(label_smoothing=0.1), x, np.array([0, 2, 4, 1]))
+    compare(ce("none"), x, noncontig(rand(4, 5, low=0, high=1)))
+    x4 = rand(2, 2, 3, 3).transpose(0, 2, 1, 3)  # (2, 3, 2, 3), class axis not contiguous
+    compare(lambda lib, x, t: lib.nn.functional.cross_entropy(x.permute(0, 2, 1, 3), t),
+            rand(2, 2, 3, 3), targets((2, 2, 3), 3))
+    compare(ce("none"), np.ascontiguousarray(x4), targets((2, 2, 3), 3))

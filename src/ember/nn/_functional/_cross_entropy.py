@@ -1,4 +1,4 @@
-"""``cross_entropy`` and ``nll_loss``: one fused primitive each way.
+"""``cross_entropy`` and ``nll_loss``: fused primitives with hand-written backward nodes.
 
 Cross-entropy is log-softmax and negative log-likelihood in one pass (PyTorch runs them as two
 kernels): the row max is subtracted first, so logits of +-1e4 stay finite, and the backward is the
@@ -108,8 +108,8 @@ def _row_axis(a):
 
 
 def _exp_shifted(x2):
-    """``exp(x - max)`` along the class axis and the max; one buffer, exponentiated in place (a
-    fresh large array costs page faults, so the fewer the better)."""
+    """``x - max`` along the class axis, and the max. Callers exponentiate the result in place:
+    one buffer from logits to gradient (a fresh large array costs page faults)."""
     m = x2.max(axis=1, keepdims=True) if x2.size else x2.sum(axis=1, keepdims=True)
     e = x2 - m
     return e, m
