@@ -11,3 +11,4 @@ from ember.nn._functional.normalization import *  # noqa: F401,F403
 from ember.nn._functional.sparse import *  # noqa: F401,F403
 from ember.nn._functional.conv import *  # noqa: F401,F403
 from ember.nn._functional.pooling import *  # noqa: F401,F403
+from ember.nn._functional.vision import *  # noqa: F401,F403

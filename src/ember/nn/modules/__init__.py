@@ -16,6 +16,8 @@ from ember.nn.modules.loss import *  # noqa: F401,F403
 from ember.nn.modules.conv import *  # noqa: F401,F403
 from ember.nn.modules.rnn import *  # noqa: F401,F403
 from ember.nn.modules.pooling import *  # noqa: F401,F403
+from ember.nn.modules.upsampling import *  # noqa: F401,F403
+from ember.nn.modules.pixelshuffle import *  # noqa: F401,F403
 
 # every Module class imported above (the families' __all__), in import order
 __all__ = [_n for _n, _v in list(globals().items())
