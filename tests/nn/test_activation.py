@@ -104,7 +104,7 @@ def test_gelu_float32_matches_exact_erf():
     np.testing.assert_allclose(got, exact, rtol=1e-6, atol=1e-6)
 
 
-# ---- numerical first and second derivatives ---------------------------------------------------------
+# ---- numerical first and second derivatives ------------------------------------------------------
 GRADCHECK = ELEMENTWISE + [
     ("prelu_1", lambda lib, x: F(lib).prelu(x, lib.tensor([0.3], dtype=lib.float64))),
     ("glu", lambda lib, x: F(lib).glu(x, 0)),
@@ -318,7 +318,7 @@ def test_hardtanh_module_arguments():
     assert isinstance(ember.nn.ReLU6(), ember.nn.Hardtanh)
 
 
-# ---- PReLU ----------------------------------------------------------------------------------------
+# ---- PReLU ---------------------------------------------------------------------------------------
 def test_prelu_parameters_and_state_dict():
     for kw in ({}, {"num_parameters": 3}, {"num_parameters": 2, "init": -0.1},
                {"dtype": "float64"}):
@@ -368,7 +368,7 @@ def test_prelu_dtype_errors():
         assert str(e.value) == str(t.value)
 
 
-# ---- GLU, softmax family, normalize ----------------------------------------------------------------
+# ---- GLU, softmax family, normalize --------------------------------------------------------------
 @pytest.mark.parametrize("shape,dim", [((4,), -1), ((2, 6), 1), ((2, 6), -1), ((4, 3), 0),
                                        ((2, 4, 3), 1), ((2, 4, 3), -2), ((0, 2), 1)])
 @pytest.mark.parametrize("dt", [F32, F64])
@@ -447,7 +447,7 @@ def test_normalize_zeros_and_out():
     compare(case, rand(2, 3), grad=False)
 
 
-# ---- dtypes and errors -------------------------------------------------------------------------------
+# ---- dtypes and errors ---------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["relu", "relu6", "hardtanh", "softsign", "tanhshrink", "sigmoid",
                                   "tanh"])
 def test_integer_input(name):

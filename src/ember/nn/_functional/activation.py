@@ -20,7 +20,7 @@ __all__ = ["threshold", "threshold_", "relu", "relu_", "hardtanh", "hardtanh_", 
            "mish", "hardswish", "glu", "normalize"]
 
 
-# ---- ReLU and its piecewise-linear relatives ------------------------------------------------------
+# ---- ReLU and its piecewise-linear relatives -----------------------------------------------------
 def threshold(input, threshold, value, inplace=False):
     """``value`` where ``input <= threshold``, else ``input``. See :class:`~ember.nn.Threshold`.
 
@@ -133,7 +133,7 @@ def hardswish(input, inplace=False):
     return _ops.hardswish(input)
 
 
-# ---- exponential linear units ---------------------------------------------------------------------
+# ---- exponential linear units --------------------------------------------------------------------
 def elu(input, alpha=1.0, inplace=False):
     """``input`` where positive, else ``alpha * (exp(input) - 1)``. See :class:`~ember.nn.ELU`.
 
@@ -247,7 +247,7 @@ def glu(input, dim=-1):
     return _smooth.glu(input, dim)
 
 
-# ---- softmax family -------------------------------------------------------------------------------
+# ---- softmax family ------------------------------------------------------------------------------
 def _get_softmax_dim(name, ndim, stacklevel):
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
                   "include dim=X as an argument.", stacklevel=stacklevel)

@@ -11,14 +11,41 @@ from ember.nn import init
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 
-__all__ = ["Threshold", "ReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish",
-           "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU",
+__all__ = ["Threshold", "ReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU",
+           "Mish", "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU",
            "LogSigmoid", "Softplus", "Softshrink", "PReLU", "Softsign", "Tanhshrink", "Softmin",
            "Softmax", "Softmax2d", "LogSoftmax"]
 
 
 def _inplace_repr(inplace, sep=""):
     return f"{sep}inplace=True" if inplace else ""
+
+
+class _InplaceActivation(Module):
+    """The layers whose one argument is ``inplace`` (printed only when True)."""
+
+    __constants__ = ["inplace"]
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return _inplace_repr(self.inplace)
+
+
+class _AlphaActivation(Module):
+    """:class:`ELU` and :class:`CELU`: an ``alpha`` and ``inplace``."""
+
+    __constants__ = ["alpha", "inplace"]
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}{_inplace_repr(self.inplace, ', ')}"
 
 
 class Threshold(Module):
@@ -49,7 +76,7 @@ class Threshold(Module):
         return f"threshold={self.threshold}, value={self.value}{_inplace_repr(self.inplace, ', ')}"
 
 
-class ReLU(Module):
+class ReLU(_InplaceActivation):
     """``max(0, x)``, elementwise.
 
     Args:
@@ -63,17 +90,8 @@ class ReLU(Module):
         nn.ReLU()(ember.tensor([-1., 2.]))   # tensor([0., 2.])
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input):
         return F.relu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_repr(self.inplace)
 
 
 class Hardtanh(Module):
@@ -142,21 +160,18 @@ class Sigmoid(Module):
         return input.sigmoid()
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_InplaceActivation):
     """``0`` for ``x <= -3``, ``1`` for ``x >= 3``, else ``x / 6 + 1/2``.
 
     Args:
         inplace (bool): do the operation in place. Default: ``False``.
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input):
         return F.hardsigmoid(input, self.inplace)
+
+    def extra_repr(self):
+        return ""  # (PyTorch does not print inplace for this one)
 
 
 class Tanh(Module):
@@ -166,64 +181,43 @@ class Tanh(Module):
         return input.tanh()
 
 
-class SiLU(Module):
+class SiLU(_InplaceActivation):
     """``x * sigmoid(x)`` (the swish function).
 
     Args:
         inplace (bool): do the operation in place. Default: ``False``.
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input):
         return F.silu(input, inplace=self.inplace)
 
-    def extra_repr(self):
-        return _inplace_repr(self.inplace)
 
-
-class Mish(Module):
+class Mish(_InplaceActivation):
     """``x * tanh(softplus(x))``.
 
     Args:
         inplace (bool): do the operation in place. Default: ``False``.
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input):
         return F.mish(input, inplace=self.inplace)
 
-    def extra_repr(self):
-        return _inplace_repr(self.inplace)
 
-
-class Hardswish(Module):
+class Hardswish(_InplaceActivation):
     """``x * hardsigmoid(x)`` (MobileNetV3).
 
     Args:
         inplace (bool): do the operation in place. Default: ``False``.
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input):
         return F.hardswish(input, self.inplace)
 
+    def extra_repr(self):
+        return ""  # (PyTorch does not print inplace for this one)
 
-class ELU(Module):
+
+class ELU(_AlphaActivation):
     """``x`` for ``x > 0``, else ``alpha * (exp(x) - 1)``.
 
     Args:
@@ -235,21 +229,11 @@ class ELU(Module):
         nn.ELU()(ember.tensor([-1., 1.]))   # tensor([-0.6321,  1.0000])
     """
 
-    __constants__ = ["alpha", "inplace"]
-
-    def __init__(self, alpha=1.0, inplace=False):
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
     def forward(self, input):
         return F.elu(input, self.alpha, self.inplace)
 
-    def extra_repr(self):
-        return f"alpha={self.alpha}{_inplace_repr(self.inplace, ', ')}"
 
-
-class CELU(Module):
+class CELU(_AlphaActivation):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
 
     Args:
@@ -257,21 +241,11 @@ class CELU(Module):
         inplace (bool): do the operation in place. Default: ``False``.
     """
 
-    __constants__ = ["alpha", "inplace"]
-
-    def __init__(self, alpha=1.0, inplace=False):
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
     def forward(self, input):
         return F.celu(input, self.alpha, self.inplace)
 
-    def extra_repr(self):
-        return f"alpha={self.alpha}{_inplace_repr(self.inplace, ', ')}"
 
-
-class SELU(Module):
+class SELU(_InplaceActivation):
     """``scale * elu(x, alpha)``, ``alpha = 1.6732632...``, ``scale = 1.0507009...``
     (self-normalising networks).
 
@@ -279,17 +253,8 @@ class SELU(Module):
         inplace (bool): do the operation in place. Default: ``False``.
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input):
         return F.selu(input, self.inplace)
-
-    def extra_repr(self):
-        return _inplace_repr(self.inplace)
 
 
 class GLU(Module):
@@ -544,7 +509,8 @@ class Softmax2d(Module):
 
     def forward(self, input):
         if input.dim() not in (3, 4):
-            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
+                             "instead")
         return F.softmax(input, -3, _stacklevel=5)
 
 
