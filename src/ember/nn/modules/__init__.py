@@ -18,6 +18,7 @@ from ember.nn.modules.rnn import *  # noqa: F401,F403
 from ember.nn.modules.pooling import *  # noqa: F401,F403
 from ember.nn.modules.upsampling import *  # noqa: F401,F403
 from ember.nn.modules.pixelshuffle import *  # noqa: F401,F403
+from ember.nn.modules.channel_dropout import *  # noqa: F401,F403
 
 # every Module class imported above (the families' __all__), in import order
 __all__ = [_n for _n, _v in list(globals().items())
