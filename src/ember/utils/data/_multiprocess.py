@@ -1,4 +1,4 @@
-"""The multi-process DataLoader iterator: worker processes, each with its own index queue, one
+"""The multi-process DataLoader iterator: worker processes, each with its own index pipe, one
 result queue, batches reordered in the main process, ``prefetch_factor`` tasks per worker in flight.
 
 Failure handling: the main process never blocks on the result queue for longer than
@@ -59,21 +59,23 @@ class _WorkerPool:
         self.prefix = f"/ember_dl_{os.getpid()}_{next(_pool_ids)}_"
         self.result_queue = ctx.Queue()
         self.done_event = ctx.Event()
-        self.index_queues, self.workers = [], []
+        self.index_queues, self.workers = [], []  # the sending ends of the index pipes
         self.closed = False
         # NOTE: a spawned worker imports NumPy before any code of ours runs: limit its BLAS
         # threads through the environment it inherits
         saved = limit_threads_env(os.environ) if ctx.get_start_method() != "fork" else {}
         try:
             for i in range(loader.num_workers):
-                index_queue = ctx.Queue()
-                index_queue.cancel_join_thread()
+                # NOTE: one reader and one writer: a plain pipe is enough (no locks, no feeder
+                # thread); tasks are tiny and at most prefetch_factor are in flight
+                reader, writer = ctx.Pipe(duplex=False)
                 w = ctx.Process(target=_worker_loop, daemon=True, args=(
-                    it._iterable, it._dataset, index_queue, self.result_queue, self.done_event,
+                    it._iterable, it._dataset, reader, self.result_queue, self.done_event,
                     it._auto_collation, it._collate_fn, it._drop_last, it._base_seed,
                     loader.worker_init_fn, i, loader.num_workers, self.prefix))
                 w.start()
-                self.index_queues.append(index_queue)
+                reader.close()
+                self.index_queues.append(writer)
                 self.workers.append(w)
         except BaseException:
             self.shutdown()
@@ -100,8 +102,8 @@ class _WorkerPool:
         self.done_event.set()
         for q in self.index_queues:
             try:
-                q.put(None)
-            except (OSError, ValueError):
+                q.send(None)
+            except OSError:  # the worker is gone
                 pass
         deadline = time.monotonic() + _JOIN_GRACE
         for w in self.workers:
@@ -113,9 +115,10 @@ class _WorkerPool:
             if w.exitcode is None:
                 w.kill()
                 w.join()
-        for q in (*self.index_queues, self.result_queue):
-            q.cancel_join_thread()
+        for q in self.index_queues:
             q.close()
+        self.result_queue.cancel_join_thread()
+        self.result_queue.close()
         _shm.sweep(self.prefix)
 
 
@@ -151,7 +154,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             # the same random streams as non-persistent ones
             self._base_seed = self._draw_seed()
             for q in self._pool.index_queues:
-                q.put(_ResumeIteration(self._base_seed))
+                q.send(_ResumeIteration(self._base_seed))
             remaining = n
             while remaining > 0:  # batches of the last epoch still in flight are dropped
                 idx, _ = self._get_data()
@@ -170,14 +173,17 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             try:
                 idx, payload, segment = self._pool.result_queue.get(timeout=wait)
             except queue.Empty:
-                dead = self._pool.dead_worker()
-                if dead is not None:
-                    self._shutdown_workers()
-                    raise RuntimeError(_death_message(dead.pid, dead.exitcode)) from None
+                self._raise_if_a_worker_died()
                 if deadline is not None and time.monotonic() >= deadline:
                     raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
                 continue
             return idx, _shm.loads(payload, segment)
+
+    def _raise_if_a_worker_died(self):
+        dead = self._pool.dead_worker()
+        if dead is not None:
+            self._shutdown_workers()
+            raise RuntimeError(_death_message(dead.pid, dead.exitcode)) from None
 
     def _next_data(self):
         while True:
@@ -226,7 +232,11 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 break
         else:
             return
-        self._pool.index_queues[worker_id].put((self._send_idx, index))
+        try:
+            self._pool.index_queues[worker_id].send((self._send_idx, index))
+        except OSError:  # a closed pipe: the worker died
+            self._raise_if_a_worker_died()
+            raise
         self._task_info[self._send_idx] = (worker_id,)
         self._workers_num_tasks[worker_id] += 1
         self._tasks_outstanding += 1

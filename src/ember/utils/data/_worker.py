@@ -1,13 +1,12 @@
 """The worker process: its loop, its seeding, :func:`get_worker_info`, and how its exceptions
 reach the main process (as ``torch.utils.data._utils.worker``).
 
-A worker reads ``(task index, sampler indices)`` from its own index queue, fetches and collates
+A worker reads ``(task index, sampler indices)`` from its own index pipe, fetches and collates
 the batch, and puts ``(task index, payload, segment)`` on the shared result queue, the batch
-pickled by :mod:`._shm` (large arrays in shared memory). ``None`` on the index queue ends it.
+pickled by :mod:`._shm` (large arrays in shared memory). ``None`` on the index pipe ends it.
 """
 import ctypes
 import os
-import queue
 import random
 import signal
 import sys
@@ -36,12 +35,15 @@ class WorkerInfo:
         seed: the seed of this worker's ``random``, NumPy and ember generators
             (``base_seed + id``; the loader draws ``base_seed`` every epoch).
         dataset: this worker's copy of the dataset.
+        rng: ``None`` (PyTorch's thread workers keep their generators here).
+        worker_method: ``"multiprocessing"``.
     """
 
     id: int
     num_workers: int
     seed: int
     dataset: object
+    rng: object = None
     worker_method: str = "multiprocessing"
 
 
@@ -102,7 +104,12 @@ class ExceptionWrapper:
             exception = self.exc_type(msg)
         except Exception:  # an exception type that takes other arguments
             raise RuntimeError(msg) from None
-        raise exception
+        try:
+            raise exception
+        finally:
+            # NOTE: no reference cycle exception -> traceback -> this frame -> exception, which
+            # would keep the iterator (and its workers) alive until the next garbage collection
+            del exception
 
 
 def limit_threads_env(environ):
@@ -128,8 +135,10 @@ def _limit_blas_threads():
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for sym in ("openblas_set_num_threads", "scipy_openblas_set_num_threads64_",
-                    "openblas_set_num_threads64_"):
+        # NOTE: the thread-local setting (OpenBLAS >= 0.3.27) costs microseconds; the global one
+        # rebuilds the thread pool (tens of milliseconds)
+        for sym in ("openblas_set_num_threads_local", "openblas_set_num_threads",
+                    "scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_"):
             fn = getattr(lib, sym, None)
             if fn is not None:
                 fn(1)
@@ -175,9 +184,11 @@ def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_co
     parent, sent = os.getppid(), 0
     while os.getppid() == parent:  # a worker whose parent died exits
         try:
-            r = index_queue.get(timeout=_PARENT_CHECK_INTERVAL)
-        except queue.Empty:
-            continue
+            if not index_queue.poll(_PARENT_CHECK_INTERVAL):
+                continue
+            r = index_queue.recv()
+        except EOFError:  # the main process closed the pipe
+            break
         if isinstance(r, _ResumeIteration):
             if r.seed is not None:
                 seed = r.seed + worker_id
