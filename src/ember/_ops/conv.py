@@ -54,7 +54,7 @@ class ConvolutionBackward0(Node):
             if nw:
                 gw = wrap(K_.weight_grad(cf, K_.columns(x._data, K, g, groups), self.wshape))
             if nx:
-                gx = wrap(K_.scatter(w._data, cf, g, B))
+                gx = wrap(K_.scatter(w._data, gyd, g, groups, cf))
         else:
             cols = K_.columns(gyd, K, g, groups)  # shared by both products
             if nx:
@@ -77,7 +77,7 @@ def _conv(input, weight, bias, g, groups, transposed):
     if not transposed:
         r = K_.forward(w, K_.columns(x, w.shape[2:], g, groups), B, g.L, b)
     else:
-        r = K_.scatter(w, K_.channels_first(x, groups), g, B)
+        r = K_.scatter(w, x, g, groups)
         if b is not None:
             r += b.reshape((-1,) + (1,) * len(g.S))
     if _needs(input, weight, bias):
