@@ -107,6 +107,14 @@ def _row_axis(a):
     return a[:, None] if a.ndim else a
 
 
+def _row_sum(a, w):
+    """``sum_c a[:, c] * w[c]`` along the class axis, kept as a size-1 axis. A matrix-vector
+    product: BLAS is several times faster than NumPy's ``sum`` along a short contiguous axis."""
+    if a.ndim == 2:
+        return a @ w[:, None]
+    return w[None, :] @ a
+
+
 def _exp_shifted(x2):
     """``x - max`` along the class axis, and the max. Callers exponentiate the result in place:
     one buffer from logits to gradient (a fresh large array costs page faults)."""
@@ -218,11 +226,12 @@ def _nll(input, target, weight, red, ignore_index, eps, logits):
         if logits:
             e, m = _exp_shifted(x2)
             if eps:  # the class-weighted sum of x - max, before e is exponentiated in place
-                wb = (xp.ones if wd is None else wd.reshape)((1, c) + (1,) * (x2.ndim - 2))
+                wshape = (1, c) + (1,) * (x2.ndim - 2)
+                wb = xp.ones(wshape, dt) if wd is None else wd.reshape(wshape)
                 wsum = c if wd is None else wd.sum()
-                ws = e.sum(axis=1) if wd is None else (e * wb).sum(axis=1)
+                ws = _row_sum(e, xp.ones(c, dt) if wd is None else wd)[:, 0]
             np.exp(e, out=e)
-            se = e.sum(axis=1, keepdims=True)
+            se = _row_sum(e, xp.ones(c, dt))
             lse = np.log(se)[:, 0]
             loss = (m[:, 0] - x2[idx]) + lse  # -log p of the target; m - x is exact near the max
         else:
@@ -274,7 +283,8 @@ class CrossEntropyLossBackward0(Node):
         logp, q = self.logp, self.q
         gx = gt = gw = None
         if need_x:
-            gx = wrap(((np.exp(logp) * q.sum(axis=1, keepdims=True) - q) * a).reshape(self.shape))
+            ones = xp_of(q).ones(self.c, q.dtype)
+            gx = wrap(((np.exp(logp) * _row_sum(q, ones) - q) * a).reshape(self.shape))
         if need_t:
             gt = wrap((logp * self.wb * (-(1 - self.eps) * a)).reshape(self.shape))
         if need_w:
@@ -329,10 +339,11 @@ def _soft_cross_entropy(input, target, weight, red, eps):
     wb = xp.ones(wshape, xd.dtype) if wd is None else wd.reshape(wshape)
     with np.errstate(**_ERRSTATE):
         s = x2 - x2.max(axis=1, keepdims=True) if x2.size else x2
-        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        ones = xp.ones(c, xd.dtype)
+        logp = s - np.log(_row_sum(np.exp(s), ones))
         pt = t2 * (1 - eps) + eps / c if eps else t2
         q = pt if wd is None else pt * wb
-        loss = -(q * logp).sum(axis=1)
+        loss = -_row_sum(q * logp, ones)[:, 0]
         denom = None
         if red == _NONE:
             out = loss.reshape(xd.shape[:1] + xd.shape[2:] if xd.ndim > 1 else ())
