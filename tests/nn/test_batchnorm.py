@@ -8,7 +8,7 @@ import torch
 
 import ember
 import ember.nn as enn
-from helpers import check_raises, compare, noncontig, positive, rand
+from helpers import compare, noncontig, positive, rand
 from nn.test_module import same_error
 
 F32, F64 = np.float32, np.float64
