@@ -181,6 +181,40 @@ def leaky_relu(input, negative_slope, _inplace=False):
     return _pointwise(input, node, (negative_slope,), "leaky_relu_cpu")
 
 
+def _rrelu(x, noise):
+    return x * noise
+
+
+def _rrelu_d1(x, noise):
+    return noise if noise.shape == x.shape else np.broadcast_to(noise, x.shape)
+
+
+RreluWithNoiseBackward0 = _activation("RreluWithNoiseBackward0", _rrelu, _rrelu_d1)
+RreluWithNoiseBackward1 = _activation("RreluWithNoiseBackward1", _rrelu, _rrelu_d1)
+_RreluEvalBackward = {False: _activation("RreluWithNoiseBackward0", _leaky_relu, _leaky_relu_d1),
+                      True: _activation("RreluWithNoiseBackward1", _leaky_relu, _leaky_relu_d1)}
+
+
+def rrelu(input, lower, upper, training, _inplace=False):
+    """Leaky ReLU with a random slope in ``[lower, upper)`` per element at ``x <= 0`` when
+    training, else the fixed slope ``(lower + upper) / 2``."""
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    d = input._data
+    if d.dtype.kind != "f":
+        _not_for(input, "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu")
+    if not training:
+        return _pointwise(input, _RreluEvalBackward[_inplace], ((lower + upper) / 2,),
+                          "leaky_relu_cpu")
+    from ember._ops.random import _rng_for
+    u = _rng_for(None, input.device).random(d.shape, d.dtype if d.itemsize >= 4 else "float32")
+    u *= upper - lower
+    u += lower
+    noise = _pick(d <= 0, u.astype(d.dtype, copy=False), 1, d.dtype)  # (1 where x > 0)
+    node = RreluWithNoiseBackward1 if _inplace else RreluWithNoiseBackward0
+    return _pointwise(input, node, (noise,), "")
+
+
 def _threshold(x, th, value):
     return _pick(x <= th, value, x, x.dtype)
 

@@ -14,7 +14,7 @@ from ember._ops.inplace import apply_inplace, relu_ as _relu_
 from ember.nn._functional import _activation_ops as _ops, _activation_smooth as _smooth
 
 __all__ = ["threshold", "threshold_", "relu", "relu_", "hardtanh", "hardtanh_", "relu6", "elu",
-           "elu_", "selu", "selu_", "celu", "celu_", "leaky_relu", "leaky_relu_", "prelu",
+           "elu_", "selu", "selu_", "celu", "celu_", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_",
            "logsigmoid", "gelu", "hardshrink", "tanhshrink", "softsign", "softplus", "softmin",
            "softmax", "log_softmax", "softshrink", "tanh", "sigmoid", "hardsigmoid", "silu",
            "mish", "hardswish", "glu", "normalize"]
@@ -106,6 +106,20 @@ def prelu(input, weight):
         F.prelu(ember.tensor([[-1., 1.]]), ember.tensor([0.25]))   # tensor([[-0.2500,  1.0000]])
     """
     return _smooth.prelu(input, weight)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: when ``training``, each element at ``x <= 0`` is scaled by a slope
+    drawn uniformly from ``[lower, upper)``; otherwise by ``(lower + upper) / 2``.
+    See :class:`~ember.nn.RReLU`."""
+    if inplace:
+        return rrelu_(input, lower, upper, training)
+    return _ops.rrelu(input, float(lower), float(upper), training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place version of :func:`rrelu`."""
+    return apply_inplace(input, _ops.rrelu, float(lower), float(upper), training, _inplace=True)
 
 
 def hardshrink(input, lambd=0.5):

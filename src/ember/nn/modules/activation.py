@@ -11,7 +11,7 @@ from ember.nn import init
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 
-__all__ = ["Threshold", "ReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU",
+__all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU",
            "Mish", "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU",
            "LogSigmoid", "Softplus", "Softshrink", "PReLU", "Softsign", "Tanhshrink", "Softmin",
            "Softmax", "Softmax2d", "LogSoftmax"]
@@ -92,6 +92,31 @@ class ReLU(_InplaceActivation):
 
     def forward(self, input):
         return F.relu(input, inplace=self.inplace)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: ``x`` for ``x >= 0``, else ``a * x``, with ``a`` drawn uniformly from
+    ``[lower, upper)`` per element in training mode and ``(lower + upper) / 2`` in eval mode.
+
+    Args:
+        lower (float): Default: 1/8.
+        upper (float): Default: 1/3.
+        inplace (bool): do the operation in place. Default: ``False``.
+    """
+
+    __constants__ = ["lower", "upper", "inplace"]
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}{_inplace_repr(self.inplace, ', ')}"
 
 
 class Hardtanh(Module):
