@@ -5,7 +5,6 @@ A worker reads ``(task index, sampler indices)`` from its own index pipe, fetche
 the batch, and puts ``(task index, payload, segment)`` on the shared result queue, the batch
 pickled by :mod:`._shm` (large arrays in shared memory). ``None`` on the index pipe ends it.
 """
-import ctypes
 import os
 import random
 import signal
@@ -123,6 +122,7 @@ def _limit_blas_threads():
     """One BLAS thread per worker, so that workers do not oversubscribe the cores. The variables
     reach libraries loaded from now on (a spawned worker gets them before NumPy loads); the BLAS
     already loaded in a forked worker is told directly."""
+    import ctypes
     limit_threads_env(os.environ)
     try:
         from threadpoolctl import threadpool_limits

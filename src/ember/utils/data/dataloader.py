@@ -4,7 +4,6 @@ PyTorch's arguments, checks and error messages (``torch.utils.data.dataloader``)
 The multi-process iterator lives in :mod:`._multiprocess`, the worker loop in :mod:`._worker`.
 """
 import math
-import multiprocessing
 import os
 import warnings
 from typing import Generic, TypeVar
@@ -163,6 +162,7 @@ class DataLoader(Generic[_T_co]):
     @multiprocessing_context.setter
     def multiprocessing_context(self, multiprocessing_context):
         if multiprocessing_context is not None:
+            import multiprocessing  # (only here and with workers: it costs import time)
             if self.num_workers <= 0:
                 raise ValueError("multiprocessing_context can only be used with multi-process "
                                  "loading (num_workers > 0), but got "
