@@ -1,12 +1,12 @@
-"""Lookup tables: ``Embedding``."""
+"""Lookup tables: ``Embedding`` and ``EmbeddingBag``."""
 from ember._ops.creation import empty
 from ember.autograd.grad_mode import no_grad
 from ember.nn import init
-from ember.nn._functional.sparse import embedding
+from ember.nn._functional.sparse import embedding, embedding_bag
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 
-__all__ = ["Embedding"]
+__all__ = ["Embedding", "EmbeddingBag"]
 
 
 def _check_padding_idx(padding_idx, num_embeddings):
@@ -128,3 +128,100 @@ class Embedding(Module):
         return cls(num_embeddings=rows, embedding_dim=cols, _weight=embeddings, _freeze=freeze,
                    padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
+class EmbeddingBag(Module):
+    r"""Sums, averages or takes the maximum of "bags" of embeddings, without instantiating the
+    intermediate embeddings (see :func:`~ember.nn.functional.embedding_bag`).
+
+    Args:
+        num_embeddings, embedding_dim: the table's size.
+        max_norm, norm_type, scale_grad_by_freq, sparse: as in :class:`Embedding`.
+        mode: ``'sum'``, ``'mean'`` (default) or ``'max'``: how a bag is reduced.
+        _weight: an initial table (used by :meth:`from_pretrained`).
+        include_last_offset: ``offsets`` has one more entry, the end of the last bag.
+        padding_idx: entries with this index are left out of their bag; its row starts at zero
+            and gets no gradient.
+        device, dtype: where and in which dtype to create the table.
+
+    Shape:
+        - Input: ``(B, N)`` (B bags of N indices), or 1-D with ``offsets`` (B,) where bags start.
+        - Output: :math:`(B, \text{embedding\_dim})`.
+
+    Example::
+
+        bag = nn.EmbeddingBag(10, 3, mode='sum')
+        bag(ember.tensor([1, 2, 4, 5, 4, 3, 2, 9]), ember.tensor([0, 4])).shape   # (2, 3)
+    """
+
+    __constants__ = ["num_embeddings", "embedding_dim", "max_norm", "norm_type",
+                     "scale_grad_by_freq", "mode", "sparse", "include_last_offset", "padding_idx"]
+
+    def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, mode="mean", sparse=False, _weight=None,
+                 include_last_offset=False, padding_idx=None, device=None, dtype=None):
+        factory_kwargs = {"device": device, "dtype": dtype}
+        super().__init__()
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise AssertionError("padding_idx must be within num_embeddings")
+            padding_idx = padding_idx % num_embeddings
+        self.padding_idx = padding_idx
+        if _weight is None:
+            self.weight = Parameter(empty((num_embeddings, embedding_dim), **factory_kwargs))
+            self.reset_parameters()
+        else:
+            if list(_weight.shape) != [num_embeddings, embedding_dim]:
+                raise AssertionError("Shape of weight does not match num_embeddings and "
+                                     "embedding_dim")
+            self.weight = Parameter(_weight)
+        self.mode = mode
+        self.sparse = sparse
+        self.include_last_offset = include_last_offset
+
+    reset_parameters = Embedding.reset_parameters
+    _fill_padding_idx_with_zero = Embedding._fill_padding_idx_with_zero
+
+    def forward(self, input, offsets=None, per_sample_weights=None):
+        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                             self.scale_grad_by_freq, self.mode, self.sparse, per_sample_weights,
+                             self.include_last_offset, self.padding_idx)
+
+    def extra_repr(self):
+        s = "{num_embeddings}, {embedding_dim}"
+        if self.max_norm is not None:
+            s += ", max_norm={max_norm}"
+        if self.norm_type != 2:
+            s += ", norm_type={norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += ", scale_grad_by_freq={scale_grad_by_freq}"
+        s += ", mode={mode}"
+        if self.padding_idx is not None:
+            s += ", padding_idx={padding_idx}"
+        return s.format(**{k: repr(v) for k, v in self.__dict__.items()})
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, max_norm=None, norm_type=2.0,
+                        scale_grad_by_freq=False, mode="mean", sparse=False,
+                        include_last_offset=False, padding_idx=None):
+        """An ``EmbeddingBag`` whose table is ``embeddings`` (shared, not copied); ``freeze``
+        (default ``True``) turns its gradient off. Other arguments as in the constructor.
+
+        Example::
+
+            bag = nn.EmbeddingBag.from_pretrained(ember.tensor([[1., 2.3, 3.], [4., 5.1, 6.3]]))
+            bag(ember.tensor([[1, 0]]))    # tensor([[2.5000, 3.7000, 4.6500]])
+        """
+        if embeddings.dim() != 2:
+            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+        rows, cols = embeddings.shape
+        bag = cls(num_embeddings=rows, embedding_dim=cols, _weight=embeddings, max_norm=max_norm,
+                  norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq, mode=mode,
+                  sparse=sparse, include_last_offset=include_last_offset, padding_idx=padding_idx)
+        bag.weight.requires_grad = not freeze
+        return bag
