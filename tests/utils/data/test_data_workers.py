@@ -29,7 +29,7 @@ def _no_leftovers():
     """Every test ends with its workers reaped and no shared-memory segment of this process."""
     yield
     if _segments() or multiprocessing.active_children():
-        gc.collect()  # an iterator kept alive by a traceback (slow with torch loaded: only if needed)
+        gc.collect()  # an iterator kept alive by a traceback (slow with torch: only if needed)
     assert _segments() == []
     assert multiprocessing.active_children() == []
 
@@ -288,3 +288,11 @@ def test_forked_workers_use_one_blas_thread():
         pytest.skip("NumPy is not linked with OpenBLAS")
     items = list(DataLoader(Environ(), batch_size=None, num_workers=2))
     assert all(n == 1 and omp == "1" for _, omp, n, _ in items)
+
+
+def test_next_after_a_dead_worker_raises_again():
+    it = iter(DataLoader(Faulty("kill", at=0), num_workers=1))
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="is killed by signal: Killed"):
+            next(it)
+    del it

@@ -61,6 +61,7 @@ class _WorkerPool:
         self.done_event = ctx.Event()
         self.index_queues, self.workers = [], []  # the sending ends of the index pipes
         self.closed = False
+        self.error = None  # the message of a worker's death, once seen
         # NOTE: a spawned worker imports NumPy before any code of ours runs: limit its BLAS
         # threads through the environment it inherits
         saved = limit_threads_env(os.environ) if ctx.get_start_method() != "fork" else {}
@@ -102,8 +103,9 @@ class _WorkerPool:
         self.done_event.set()
         for q in self.index_queues:
             try:
+                os.set_blocking(q.fileno(), False)  # a stuck worker with a full pipe: no hang
                 q.send(None)
-            except OSError:  # the worker is gone
+            except OSError:  # the worker is gone, or its pipe is full: it will be terminated
                 pass
         deadline = time.monotonic() + _JOIN_GRACE
         for w in self.workers:
@@ -165,6 +167,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def _get_data(self):
         """The next message from any worker: ``(task index, data)``."""
+        if self._pool.closed:  # after a worker died: say so again
+            self._raise_if_a_worker_died()
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
             wait = _POLL_INTERVAL
@@ -180,10 +184,13 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             return idx, _shm.loads(payload, segment)
 
     def _raise_if_a_worker_died(self):
-        dead = self._pool.dead_worker()
-        if dead is not None:
+        if self._pool.error is None:
+            dead = self._pool.dead_worker()
+            if dead is None:
+                return
+            self._pool.error = _death_message(dead.pid, dead.exitcode)
             self._shutdown_workers()
-            raise RuntimeError(_death_message(dead.pid, dead.exitcode)) from None
+        raise RuntimeError(self._pool.error) from None
 
     def _next_data(self):
         while True:
@@ -232,9 +239,12 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 break
         else:
             return
+        # NOTE: tasks are small, so this does not block unless a worker has more than a pipe's
+        # buffer (64 KiB) of batches of indices waiting
         try:
             self._pool.index_queues[worker_id].send((self._send_idx, index))
-        except OSError:  # a closed pipe: the worker died
+        except OSError:  # a closed pipe: the worker died (wait for it to be reaped)
+            self._pool.workers[worker_id].join(_JOIN_GRACE)
             self._raise_if_a_worker_died()
             raise
         self._task_info[self._send_idx] = (worker_id,)

@@ -112,12 +112,6 @@ def loads(payload, segment):
     return _Unpickler(io.BytesIO(payload), arrays).load()
 
 
-def discard(segment):
-    """Unlink the segment of a message that will not be read."""
-    if segment is not None:
-        unlink(segment[0])
-
-
 def unlink(name):
     try:
         _posixshmem.shm_unlink(name)

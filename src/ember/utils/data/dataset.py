@@ -81,7 +81,8 @@ class TensorDataset(Dataset):
 
 
 class StackDataset(Dataset):
-    """Datasets side by side: item ``i`` is a tuple (``*args``) or dict (``**kwargs``) of their items.
+    """Datasets side by side: item ``i`` is a tuple (``*args``) or a dict (``**kwargs``) of
+    their items.
 
     Args:
         *args: datasets whose items form a tuple.
