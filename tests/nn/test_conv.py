@@ -47,6 +47,9 @@ CONV2D = [
     ((2, 3, 9, 9), (4, 3, 3, 3), dict(stride=4)),                         # stride > kernel
     ((0, 3, 5, 5), (4, 3, 3, 3), {}),                                     # empty batch
     ((3, 5, 6), (4, 3, 3, 3), dict(padding=1)),                           # unbatched
+    # fewer output than input channels: the input gradient is a convolution (stride 1)
+    ((2, 6, 5, 6), (3, 6, 3, 3), dict(padding=2, dilation=2)),
+    ((2, 6, 5, 6), (4, 3, 3, 2), dict(groups=2, padding=(1, 3))),         # padding > kernel
 ]
 
 
@@ -108,6 +111,8 @@ CONV_T2D = [
     ((2, 3, 4, 5), (3, 2, 1, 1), dict(stride=2)),
     ((3, 4, 5), (3, 2, 3, 3), dict(stride=2, output_padding=1)),          # unbatched
     ((0, 3, 4, 5), (3, 2, 3, 3), {}),
+    ((2, 2, 4, 5), (2, 4, 3, 3), dict(padding=(1, 2), dilation=(1, 2))),  # as a convolution
+    ((2, 4, 4, 5), (4, 3, 3, 3), dict(padding=1, groups=2)),
 ]
 
 

@@ -143,13 +143,15 @@ def scatter(w, gy, g, groups, gy_cf=None):
     """The adjoint of ``forward(w, columns(x))`` w.r.t. ``x``: ``gy`` (B, O, *L) -> (B, C, *S).
     This is also a transposed convolution's forward. ``gy_cf``: ``channels_first(gy)`` if the
     caller has it."""
-    if all(s == 1 for s in g.stride):
+    O, Cg = w.shape[:2]
+    # the convolution's columns are O * prod(S) per kernel offset and image, col2im's C * prod(L):
+    # take the stride-1 shortcut only when its buffer is no larger
+    if all(s == 1 for s in g.stride) and O * _prod(g.S) <= groups * Cg * _prod(g.L):
         return _scatter_as_conv(w, gy, g, groups)
     xp = xp_of(gy)
     if gy_cf is None:
         gy_cf = channels_first(gy, groups)
     B = gy.shape[0]
-    O, Cg = w.shape[:2]
     K = w.shape[2:]
     n = len(K)
     wm = w.reshape(groups, O // groups, _prod(w.shape[1:]))
