@@ -25,7 +25,24 @@ cfloat, cdouble = complex64, complex128
 
 random = _ops.random  # ``ember.random.manual_seed`` as ``torch.random.manual_seed``
 
-from ember.serialization import load, save  # noqa: E402
-from ember import cuda, nn, optim, serialization  # noqa: E402,F401
+# NOTE: the heavier subpackages load on first use (PEP 562), so ``import ember`` stays fast;
+# ``ember.nn`` / ``import ember.nn as nn`` work as usual.
+_LAZY = {"nn": "ember.nn", "optim": "ember.optim", "utils": "ember.utils", "vision": "ember.vision",
+         "cuda": "ember.cuda", "serialization": "ember.serialization",
+         "save": "ember.serialization", "load": "ember.serialization"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        module = importlib.import_module(_LAZY[name])
+        value = getattr(module, name) if name in ("save", "load") else module
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __version__ = "0.1.0"
