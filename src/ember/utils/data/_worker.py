@@ -204,8 +204,8 @@ def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_co
         if done_event.is_set() or iteration_end:
             continue
         idx, index = r
-        if init_exception is not None:
-            data, init_exception = init_exception, None
+        if init_exception is not None:  # every batch of this worker reports it
+            data = init_exception
         else:
             try:
                 data = fetcher.fetch(index)
@@ -217,10 +217,10 @@ def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_co
         data_queue.put((idx, *_dumps(data, f"{shm_prefix}{worker_id}_{sent}", where)))
         sent += 1
         del data, idx, index, r  # free the batch before waiting for the next task
-    if done_event.is_set():
-        # NOTE: do not wait at exit for batches nobody will read to be flushed into the pipe
-        data_queue.cancel_join_thread()
-        data_queue.close()
+    # NOTE: a worker ends at shutdown or when its parent died: nobody will read what it has not
+    # flushed into the pipe yet, so do not wait for that at exit (a full pipe would hang it)
+    data_queue.cancel_join_thread()
+    data_queue.close()
 
 
 def _dumps(data, name, where):
