@@ -296,3 +296,36 @@ def test_next_after_a_dead_worker_raises_again():
         with pytest.raises(RuntimeError, match="is killed by signal: Killed"):
             next(it)
     del it
+
+
+def _dead_or_zombie(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_workers_exit_when_the_main_process_is_killed():
+    import subprocess
+    import sys
+    code = (
+        "import os, signal, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from data_helpers import Squares\n"
+        "from ember.utils.data import DataLoader\n"
+        "it = iter(DataLoader(Squares(8), num_workers=2, persistent_workers=True))\n"
+        "next(it)\n"
+        "print(' '.join(str(w.pid) for w in it._pool.workers), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    out = subprocess.run([sys.executable, "-c", code, os.path.dirname(__file__)],
+                         capture_output=True, text=True, timeout=60)
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 2, out.stderr
+    deadline = time.monotonic() + 5
+    while not all(_dead_or_zombie(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(_dead_or_zombie(p) for p in pids)
+    for f in os.listdir("/dev/shm"):  # what the killed process had in flight
+        if f.startswith("ember_dl_") and not os.path.exists(f"/proc/{f.split('_')[2]}"):
+            _shm.unlink("/" + f)
