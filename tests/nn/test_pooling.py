@@ -87,9 +87,14 @@ def test_max_pool_ties_nan_inf():
     x = np.array([[[[1, 1, 2, 2], [1, 1, 2, 2], [0, 0, 0, 0], [0, 0, 0, 0]]]], F32)
     for args in [(2,), (3, 1, 1), (2, 1, 1, 2)]:
         compare(lambda lib, x: F(lib).max_pool2d(x, *args, return_indices=True), x, grad=False)
+    for out in [(3, 3), (3, 2), 1]:
+        compare(lambda lib, x: F(lib).adaptive_max_pool2d(x, out, True), x, grad=False)
     x = np.array([[[1., np.nan, 3., np.nan, 2., 5.]]], F32)
     compare(lambda lib, x: F(lib).max_pool1d(x, 4, 2, return_indices=True), x, grad=False)
     compare(lambda lib, x: F(lib).max_pool1d(x, 3, 1, 1, 2, True, True), x, grad=False)
+    compare(lambda lib, x: F(lib).adaptive_max_pool1d(x, 4, True), x, grad=False)
+    x2 = np.array([[[1., np.nan, 3.], [np.nan, 2., 5.], [4., 0., np.nan]]], F32)
+    compare(lambda lib, x: F(lib).adaptive_max_pool2d(x, 2, True), x2, grad=False)
     x = np.full((1, 1, 3, 3), -np.inf, F32)
     compare(lambda lib, x: F(lib).max_pool2d(x, 2, 1, 1, return_indices=True), x, grad=False)
     compare(lambda lib, x: F(lib).max_pool2d(x, 3, 2, 1, 2, return_indices=True), x, grad=False)

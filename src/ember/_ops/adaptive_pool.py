@@ -5,9 +5,9 @@ Average pooling is separable: one dim at a time, a reshape-and-mean where the wi
 (``n % out == 0``, global pooling included) and a small averaging matrix elsewhere; its adjoint is
 the transpose. Max pooling reuses ``pool.py``'s running max over *taps*: windows of one dim have at
 most ``L`` elements, and tap ``j`` gathers element ``min(start + j, end - 1)`` of every window (the
-repeated last element never wins a tie, so indices match PyTorch's first maximum).
+repeated last element never wins a tie, so indices match PyTorch's first maximum). Max is
+separable too, indices included: one dim at a time, ``L`` gathers per dim.
 """
-import itertools
 import math
 
 import numpy as np
@@ -89,65 +89,62 @@ def adaptive_avg_pool(input, outs):
 
 
 # ---- max -----------------------------------------------------------------------------------------
-class AdaptiveWindow:
-    """Adaptive windows in the interface of ``pool.Window`` (taps gathered, not views)."""
+def _tables(n, out):
+    """``(out, L)`` input positions of each window, its last one repeated to a common length
+    (a repeat never wins: ties go to the first)."""
+    start, end = bounds(n, out)
+    span = int((end - start).max())
+    return np.minimum(start[:, None] + np.arange(span), end[:, None] - 1)
 
-    views = False
 
-    def __init__(self, ins, outs):
-        self.ins, self.outs = tuple(ins), tuple(outs)
-        self.tables = []
-        for n, o in zip(ins, outs):
-            start, end = bounds(n, o)
-            span = int((end - start).max())
-            self.tables.append(np.minimum(start[:, None] + np.arange(span), end[:, None] - 1))
-        self.k = tuple(t.shape[1] for t in self.tables)
-        self.p = (0,) * len(ins)
-        self.ntaps = math.prod(self.k)
+def max_apply(x, ins, outs):
+    """Adaptive maxima of ``x`` and PyTorch's flat indices, one dim at a time (the maximum over a
+    box is the maximum over rows of row maxima; keeping the first tie / last NaN at each stage
+    keeps PyTorch's choice in row-major order). After each dim, the positions found for the dims
+    done before are carried along with the rows chosen."""
+    xp = xp_of(x)
+    nd = len(ins)
+    nan = pool.has_nan(x)
+    a, pos = x, []
+    for d in reversed(range(nd)):
+        ax = a.ndim - nd + d
+        t = _tables(ins[d], outs[d])
+        taps = [xp.take(a, xp.asarray(t[:, j]), axis=ax) for j in range(t.shape[1])]
+        a, arg = pool.running_max(taps, nan)
+        shape = [1] * a.ndim
+        shape[ax] = outs[d]
+        src = xp.asarray(t)[xp.arange(outs[d]).reshape(shape), arg.astype(np.intp)]
+        pos = [xp.take_along_axis(p, src, axis=ax) for p in pos]
+        pos.insert(0, src)
+    flat = 0
+    for d, p in enumerate(pos):
+        flat = flat + p * math.prod(ins[d + 1:])
+    return a, flat
 
-    def padded(self, a, fill):
-        return a
 
-    def _grid(self, xp, cols):
-        """Index arrays (one per dim, broadcasting over the output grid) for the tap ``cols``."""
-        nd = len(self.ins)
-        out = []
-        for i, (t, c) in enumerate(zip(self.tables, cols)):
-            shape = [1] * nd
-            shape[i] = t.shape[0]
-            out.append(xp.asarray(t[:, c].reshape(shape)))
-        return out
+class _AdaptiveMaxBackward(Node):
+    def backward(self, g):
+        return pool.scatter_flat_op(g, self.idx, self.shape, self.nd)
 
-    def taps(self, a):
-        xp = xp_of(a)
-        for j, cols in enumerate(itertools.product(*[range(k) for k in self.k])):
-            yield j, a[(Ellipsis,) + tuple(self._grid(xp, cols))]
 
-    def flat_index(self, arg):
-        xp = xp_of(arg)
-        nd = len(self.ins)
-        flat = 0
-        rest = arg.astype(np.int64)
-        for i in reversed(range(nd)):
-            col = rest % self.k[i]
-            rest = rest // self.k[i]
-            shape = [1] * arg.ndim
-            shape[arg.ndim - nd + i] = self.outs[i]
-            rows = xp.arange(self.outs[i]).reshape(shape)
-            flat = flat + xp.asarray(self.tables[i])[rows, col] * math.prod(self.ins[i + 1:])
-        return flat
+_MAX = {nd: type(f"AdaptiveMaxPool{nd}DBackward0", (_AdaptiveMaxBackward,), {}) for nd in (2, 3)}
 
 
 def adaptive_max_pool(input, outs):
     """Adaptive max pooling of a Tensor: ``(values, indices)``, indices flat in each plane."""
-    ins = tuple(input._data.shape[-len(outs):])
+    nd = len(outs)
+    ins = tuple(input._data.shape[-nd:])
     if 0 in outs:
-        shape = input.shape[:-len(outs)] + tuple(outs)
+        shape = input.shape[:-nd] + tuple(outs)
         idx = xp_of(input._data).zeros(shape, np.int64)
         return input.reshape(-1)[:0].reshape(shape), wrap(idx)
-    if all(n % o == 0 for n, o in zip(ins, outs)):
+    if all(n % o == 0 for n, o in zip(ins, outs)):  # uniform windows: a plain max pool
         k = tuple(n // o for n, o in zip(ins, outs))
-        w = pool.Window(ins, outs, k, k, (0,) * len(k), (1,) * len(k))
-    else:
-        w = AdaptiveWindow(ins, outs)
-    return pool.max_pool(input, w, adaptive=True)
+        w = pool.Window(ins, outs, k, k, (0,) * nd, (1,) * nd)
+        return pool.max_pool(input, w, adaptive=True)
+    vals, idx = max_apply(input._data, ins, tuple(outs))
+    if STATE.enabled and input._rg:
+        node = _MAX[max(nd, 2)]()
+        node.idx, node.shape, node.nd = idx, input._data.shape, nd
+        return track(vals, node, (input,)), wrap(idx)
+    return wrap(vals), wrap(idx)

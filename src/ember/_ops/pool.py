@@ -38,8 +38,6 @@ class Window:
     """The geometry of a pool over the last ``len(kernel)`` dims: output sizes, and the padded
     extent ``full`` that holds every window (the input sits at offset ``padding`` in it)."""
 
-    views = True  # taps are views (writable: backward writes through them)
-
     def __init__(self, ins, outs, kernel, stride, padding, dilation):
         self.ins, self.outs = tuple(ins), tuple(outs)
         self.k, self.s, self.p, self.d = kernel, stride, padding, dilation
@@ -76,13 +74,14 @@ class Window:
                                            for i, o, s, d in zip(offs, self.outs, self.s, self.d))]
 
     def windows(self, a):
-        """A read-only view ``(..., *outs, *kernel)`` of every window of the padded array ``a``."""
+        """A view ``(..., *outs, *kernel)`` of every window of the padded array ``a`` (writing
+        through it is safe only when windows do not overlap)."""
         nd = len(self.k)
         st = a.strides[-nd:]
         shape = a.shape[:-nd] + self.outs + tuple(self.k)
         strides = (a.strides[:-nd] + tuple(x * s for x, s in zip(st, self.s))
                    + tuple(x * d for x, d in zip(st, self.d)))
-        return xp_of(a).lib.stride_tricks.as_strided(a, shape, strides, writeable=False)
+        return xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
 
     def flat_index(self, arg):
         """Taps (``arg``) to PyTorch's indices: flat positions in each input plane."""
@@ -116,37 +115,38 @@ def lowest(dtype):
 
 
 # ---- max pooling ---------------------------------------------------------------------------------
-def max_forward(x, w):
-    """Window maxima of ``x`` and the tap of each (the first of ties, the last NaN, as PyTorch)."""
-    xp = xp_of(x)
-    low = lowest(x.dtype)
-    xpad = w.padded(x, low)
-    tdt = np.uint8 if w.ntaps <= 256 else np.int32
-    nan = x.dtype.kind == "f" and x.size and bool(xp.isnan(x.max()))
-    if w.views and w.ntaps > _MANY_TAPS and not nan and not any(w.p):
-        win = w.windows(xpad)
-        win = win.reshape(win.shape[:-len(w.k)] + (-1,))
-        arg = win.argmax(-1).astype(tdt)
-        return xp.take_along_axis(win, arg[..., None].astype(np.intp), -1)[..., 0], arg
-    taps = [v for _, v in w.taps(xpad)]
+def has_nan(x):
+    return x.dtype.kind == "f" and x.size and bool(xp_of(x).isnan(x.max()))
+
+
+def running_max(taps, nan, low=None, start=None):
+    """The elementwise maximum of the arrays ``taps`` and the index of the tap it came from: the
+    first of ties, the last NaN (PyTorch's ``val > max || isnan(val)``). ``start`` (with ``low``)
+    is the index to report where every tap holds ``low`` (padding never wins)."""
+    xp = xp_of(taps[0])
+    tdt = np.uint8 if len(taps) <= 256 else np.int32
     if not nan:
         # NOTE: maxima first, then the first tap equal to each: a few fast whole-array ops per
         # tap, where updating a running argmax needs slow masked copies
         best = taps[0].copy()
         for v in taps[1:]:
             xp.maximum(best, v, out=best)
-        if not (any(w.p) and bool((best == low).any())):  # else a padding tap might tie
+        if start is None or not bool((best == low).any()):  # else a padding tap might tie
             arg = xp.zeros(best.shape, tdt)
             eq = xp.empty(best.shape, bool)
             for j in reversed(range(len(taps))):
                 xp.equal(taps[j], best, out=eq)
                 arg -= (arg - tdt(j)) * eq
             return best, arg
-    # the exact rule, one masked update per tap: NaN wins (the last one), padding never does
-    best = xp.full(x.shape[:-len(w.k)] + w.outs, low, x.dtype)
-    arg = xp.broadcast_to(xp.asarray(w.first_valid().astype(tdt)), best.shape).copy()
+    # the exact rule, one masked update per tap
+    if start is None:
+        best, arg, first = taps[0].copy(), xp.zeros(taps[0].shape, tdt), 1
+    else:
+        best = xp.full(taps[0].shape, low, taps[0].dtype)
+        arg, first = xp.broadcast_to(xp.asarray(start.astype(tdt)), best.shape).copy(), 0
     upd = xp.empty(best.shape, bool)
-    for j, v in enumerate(taps):
+    for j in range(first, len(taps)):
+        v = taps[j]
         xp.greater(v, best, out=upd)
         if nan:
             upd |= xp.isnan(v)
@@ -155,11 +155,26 @@ def max_forward(x, w):
     return best, arg
 
 
+def max_forward(x, w):
+    """Window maxima of ``x`` and the tap of each (the first of ties, the last NaN, as PyTorch)."""
+    xp = xp_of(x)
+    low = lowest(x.dtype)
+    xpad = w.padded(x, low)
+    nan = has_nan(x)
+    if w.ntaps > _MANY_TAPS and not nan and not any(w.p):
+        win = w.windows(xpad)
+        win = win.reshape(win.shape[:-len(w.k)] + (-1,))
+        arg = win.argmax(-1).astype(np.uint8 if w.ntaps <= 256 else np.int32)
+        return xp.take_along_axis(win, arg[..., None].astype(np.intp), -1)[..., 0], arg
+    taps = [v for _, v in w.taps(xpad)]
+    return running_max(taps, nan, low, w.first_valid() if any(w.p) else None)
+
+
 def scatter_taps(g, arg, w, shape):
     """The adjoint of :func:`gather_taps`: ``g`` added at the input position of each window's
     tap ``arg``; ``shape`` is the input's."""
     xp = xp_of(g)
-    if not w.views or w.ntaps > _MANY_TAPS:
+    if w.ntaps > _MANY_TAPS:
         return scatter_flat(g, w.flat_index(arg), shape, len(w.k))
     buf = xp.zeros(shape[:-len(w.k)] + w.full, g.dtype)
     m = xp.empty(g.shape, bool)
@@ -175,7 +190,7 @@ def scatter_taps(g, arg, w, shape):
 def gather_taps(x, arg, w):
     """Element ``arg`` of each window of ``x``."""
     xp = xp_of(x)
-    if not w.views or w.ntaps > _MANY_TAPS:
+    if w.ntaps > _MANY_TAPS:
         return gather_flat(x, w.flat_index(arg), len(w.k))
     xpad = w.padded(x, 0)
     out = xp.zeros(arg.shape, x.dtype)
@@ -316,7 +331,6 @@ def avg_adjoint(g, w, div, shape):
     buf = xp.zeros(shape[:-len(w.k)] + w.full, g.dtype)
     if w.ntaps > _MANY_TAPS and not w.overlap:
         win = w.windows(buf)
-        win = xp.lib.stride_tricks.as_strided(buf, win.shape, win.strides, writeable=True)
         win[...] = gs.reshape(gs.shape + (1,) * len(w.k))
     else:
         for _, v in w.taps(buf):
