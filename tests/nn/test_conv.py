@@ -283,8 +283,9 @@ def test_conv_layers(mode, name, args, kwargs, xshape):
     ("ConvTranspose2d", (3, 4, 3), dict(stride=2, padding=1), (2, 3, 4, 5), None),
     ("ConvTranspose2d", (3, 4, 3), dict(stride=2, padding=1), (2, 3, 4, 5), [8, 10]),
     ("ConvTranspose2d", (3, 4, 3), dict(stride=2, padding=1), (2, 3, 4, 5), (2, 4, 7, 9)),
-    ("ConvTranspose2d", (4, 6, (3, 2)), dict(stride=(2, 3), groups=2, dilation=(1, 2),
-                                             output_padding=(1, 0), bias=False), (2, 4, 4, 5), None),
+    ("ConvTranspose2d", (4, 6, (3, 2)),
+     dict(stride=(2, 3), groups=2, dilation=(1, 2), output_padding=(1, 0), bias=False),
+     (2, 4, 4, 5), None),
     ("ConvTranspose1d", (3, 4, 3), dict(stride=3), (3, 5), [17]),
     ("ConvTranspose3d", (2, 2, 2), dict(stride=2), (1, 2, 2, 3, 2), None),
 ])

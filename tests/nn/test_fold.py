@@ -39,8 +39,11 @@ def test_unfold(size, k, kw, dtype):
 @pytest.mark.parametrize("dtype", [F32, F64])
 def test_fold(size, k, kw, dtype):
     L, kk = _blocks(size, k, kw)
-    compare(lambda lib, x: lib.nn.functional.fold(x, size, k, **kw), rand(2, 3 * kk, L, dtype=dtype))
-    compare(lambda lib, x: lib.nn.functional.fold(x, size, k, **kw), rand(3 * kk, L, dtype=dtype))
+    def f(lib, x):
+        return lib.nn.functional.fold(x, size, k, **kw)
+
+    compare(f, rand(2, 3 * kk, L, dtype=dtype))
+    compare(f, rand(3 * kk, L, dtype=dtype))
 
 
 @pytest.mark.parametrize("size,k,kw", CASES[:3])

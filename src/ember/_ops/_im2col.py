@@ -3,9 +3,10 @@
 A convolution is described by its :class:`Geom`: per spatial dim the size ``S`` of the side the
 kernel slides over (the input of a convolution, the output of a transposed one), the number ``L``
 of window positions, stride, dilation and the zero padding ``lo`` before the first element. Only
-``lo`` is needed: the padded extent actually read is ``P = (L - 1) * stride + dilation * (K - 1) + 1``,
-so the padding after the last element (and any tail a stride skips) follows from ``L``; this also
-covers PyTorch's asymmetric ``padding='same'`` and ``output_padding``.
+``lo`` is needed: the padded extent actually read is
+``P = (L - 1) * stride + dilation * (K - 1) + 1``, so the padding after the last element (and any
+tail a stride skips) follows from ``L``; this also covers PyTorch's asymmetric ``padding='same'``
+and ``output_padding``.
 
 Three kernels make every convolution, forward and backward (``G`` groups, ``K`` kernel positions):
 

@@ -4,10 +4,11 @@ behind ``F.unfold`` / ``F.fold``.
 Convolution is one primitive (PyTorch's ``ConvolutionBackward0``), forward and backward, because a
 composition of views, products and sums would materialise a copy per kernel offset and cost several
 times the memory and time. The array work is in :mod:`ember._ops._im2col`: im2col on a strided view
-plus one matrix product per group; backward recomputes the columns instead of keeping them (they are
-``prod(kernel)`` times the input), computes only the gradients needed, and when recording
-(``create_graph=True``) builds the gradients from these same primitives (a transposed convolution for
-the input, ``_weight_grad`` for the weight) so that higher derivatives work.
+plus one matrix product per group; backward recomputes the columns instead of keeping them (they
+are ``prod(kernel)`` times the input; recomputing costs about 5% of a step), computes only the
+gradients needed, and when recording (``create_graph=True``) builds the gradients from these same
+primitives (a transposed convolution for the input, ``_weight_grad`` for the weight) so that
+higher derivatives work.
 """
 import builtins
 
@@ -104,7 +105,9 @@ def _weight_grad(x, gy, g, groups, wshape):
     """The weight gradient of ``_conv(x, w, g)`` for output gradient ``gy``, as a differentiable
     op: ``sum_{b, l} gy[b, o, l] * x_padded[b, c, l * stride + k * dilation]``."""
     xd, gyd = x._data, gy._data
-    r = K_.weight_grad(K_.channels_first(gyd, groups), K_.columns(xd, wshape[2:], g, groups), wshape)
+    cols = K_.columns(xd, wshape[2:], g, groups)
+    r = K_.weight_grad(K_.channels_first(gyd, groups), cols, wshape)
+    del cols
     if _needs(x, gy):
         node = ConvolutionBackwardBackward0()
         node.geom, node.groups = g, groups
@@ -170,7 +173,7 @@ def _tname(v):
     return "Tensor" if isinstance(v, Tensor) and type(v) is Tensor else type(v).__name__
 
 
-def _invalid_args(fname, n, args, kwargs):
+def _invalid_args(fname, args, kwargs):
     got = ", ".join([_tname(a) for a in args] + [f"{k}={_tname(v)}" for k, v in kwargs.items()])
     head = ("Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, ")
     tail = "tuple of ints dilation = 1, int groups = 1)"
@@ -183,8 +186,8 @@ def _expand(v, name, dim):
     if len(v) == 1:
         return v * dim
     if len(v) != dim:
-        raise RuntimeError(f"expected {name} to be a single integer value or a list of {dim} values "
-                           f"to match the convolution dimensions, but got {name}={v}")
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {dim} "
+                           f"values to match the convolution dimensions, but got {name}={v}")
     return v
 
 
@@ -205,9 +208,9 @@ def _geometry(x, w, stride, padding, dilation, transposed, output_padding, same)
     S = [(n - 1) * st - 2 * p + d * (k - 1) + op + 1
          for n, st, p, d, k, op in zip(sp, stride, padding, dilation, K, output_padding)]
     if builtins.any(s <= 0 for s in S):
-        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, sp))}). Calculated "
-                           f"output size per channel: ({' x '.join(map(str, S))}). Output size is "
-                           "too small")
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, sp))}). "
+                           f"Calculated output size per channel: ({' x '.join(map(str, S))}). "
+                           "Output size is too small")
     return K_.Geom(tuple(S), tuple(sp), tuple(stride), tuple(dilation), tuple(padding))
 
 
@@ -225,8 +228,8 @@ def _check(x, w, b, stride, padding, dilation, transposed, output_padding, group
     if builtins.any(d < 0 for d in dilation):
         raise RuntimeError("dilation should be greater than zero")
     if x.ndim != k:
-        raise RuntimeError(f"Expected {k}-dimensional input for {k}-dimensional weight {sizes}, but "
-                           f"got {x.ndim}-dimensional input of size {list(x.shape)} instead")
+        raise RuntimeError(f"Expected {k}-dimensional input for {k}-dimensional weight {sizes}, "
+                           f"but got {x.ndim}-dimensional input of size {list(x.shape)} instead")
     if sizes[0] < groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
                            f"dimension 0, but got weight of size {sizes} instead")
@@ -236,8 +239,8 @@ def _check(x, w, b, stride, padding, dilation, transposed, output_padding, group
     if not transposed:
         if x.shape[1] != sizes[1] * groups:
             raise RuntimeError(f"Given groups={groups}, weight of size {sizes}, expected "
-                               f"input{list(x.shape)} to have {sizes[1] * groups} channels, but got "
-                               f"{x.shape[1]} channels instead")
+                               f"input{list(x.shape)} to have {sizes[1] * groups} channels, but "
+                               f"got {x.shape[1]} channels instead")
         if b is not None and (b.ndim != 1 or b.shape[0] != sizes[0]):
             raise RuntimeError(f"Given weight of size {sizes}, expected bias to be 1-dimensional "
                                f"with {sizes[0]} elements, but got bias of size {list(b.shape)} "
@@ -349,7 +352,7 @@ def _conv_nd(fname, n, transposed, input, weight, bias, stride, padding, dilatio
                     raise TypeError(f"{fname}(): argument '{name}' must be tuple of ints, not "
                                     f"{_tname(args[name])}")
             raise TypeError(f"{fname}(): argument types are invalid")
-        _invalid_args(fname, n, args["_pos"], args["_kw"])
+        _invalid_args(fname, args["_pos"], args["_kw"])
     nd = input._data.ndim
     if nd not in (n + 1, n + 2):
         raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {fname}, "
@@ -391,7 +394,8 @@ def _make_conv(n):
 
     Example::
 
-        F.{fname}(ember.randn(8, 3, {', '.join(['16'] * n)}), ember.randn(4, 3, {', '.join(['3'] * n)}), padding=1)
+        x, w = ember.randn(8, 3, {', '.join(['16'] * n)}), ember.randn(4, 3, {', '.join(['3'] * n)})
+        F.{fname}(x, w, padding=1).shape    # ember.Size([8, 4, {', '.join(['16'] * n)}])
     """
     return conv
 
@@ -429,22 +433,23 @@ output_padding=0, groups=1, dilation=1)
 
     Example::
 
-        F.{fname}(ember.randn(8, 4, {', '.join(['7'] * n)}), ember.randn(4, 3, {', '.join(['3'] * n)}), stride=2)
+        x, w = ember.randn(8, 4, {', '.join(['7'] * n)}), ember.randn(4, 3, {', '.join(['3'] * n)})
+        F.{fname}(x, w, stride=2).shape    # ember.Size([8, 3, {', '.join(['15'] * n)}])
     """
     return conv_transpose
 
 
 def _bind(fname, names, defaults, args, kwargs):
     if len(args) > len(names) or builtins.any(k not in names for k in kwargs):
-        _invalid_args(fname, 0, args, kwargs)
+        _invalid_args(fname, args, kwargs)
     a = dict(defaults)
     a.update(zip(names, args))
     for k, v in kwargs.items():
         if k in names[:len(args)]:
-            _invalid_args(fname, 0, args, kwargs)
+            _invalid_args(fname, args, kwargs)
         a[k] = v
     if "input" not in a or "weight" not in a:
-        _invalid_args(fname, 0, args, kwargs)
+        _invalid_args(fname, args, kwargs)
     a["_pos"], a["_kw"] = args, kwargs
     return a
 

@@ -40,6 +40,12 @@ def _check_args(k, d, p, s, order):
             raise RuntimeError(msg)
 
 
+def _blocks(S, k, d, p, s):
+    """How many block positions fit along each dim."""
+    return tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1
+                 for n, pp, dd, kk, ss in zip(S, p, d, k, s))
+
+
 def _float_only(x, kernel):
     if x.dtype.kind != "f":
         from ember._ops.conv import _SNAME
@@ -56,7 +62,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
     Shape:
         Output ``(N, C * kH * kW, L)`` (``(C * kH * kW, L)`` unbatched) where ``L`` is the number
-        of block positions, ``prod((size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1)``.
+        of block positions, the product over both dims of
+        ``(size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1``.
 
     Example::
 
@@ -73,7 +80,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and "
                            f"other non-zero dimensions for input, but got: {list(x.shape)}")
     S = x.shape[-2:]
-    L = tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, pp, dd, kk, ss in zip(S, p, d, k, s))
+    L = _blocks(S, k, d, p, s)
     if any(n < 1 for n in L):
         raise RuntimeError(f"Given input with spatial size {tuple(S)}, kernel_size={k}, "
                            f"dilation={d}, padding={p}, calculated shape of the array of sliding "
@@ -113,9 +120,9 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     kk = k[0] * k[1]
     c = x.shape[-2]
     if c % kk:
-        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of "
-                           f"kernel_size, but got input.size(1)={c} and kernel_size={k}.")
-    L = tuple((n + 2 * pp - dd * (kq - 1) - 1) // ss + 1 for n, pp, dd, kq, ss in zip(o, p, d, k, s))
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
+                           f"of kernel_size, but got input.size(1)={c} and kernel_size={k}.")
+    L = _blocks(o, k, d, p, s)
     if x.shape[-1] != L[0] * L[1]:
         raise RuntimeError(f"Given output_size={o}, kernel_size={k}, dilation={d}, padding={p}, "
                            f"stride={s}, expected size of input's dimension 2 to match the "
