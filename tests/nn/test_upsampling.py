@@ -61,6 +61,18 @@ def test_interpolate_per_dim_float64(mode, size, scale):
                 noncontig(rand(*shape, dtype=F64)))
 
 
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("kw", [dict(scale_factor=0.5), dict(size=(3, 11)), dict(scale_factor=0.3),
+                                dict(scale_factor=2), dict(scale_factor=(0.37, 1.3))])
+def test_antialias(mode, kw):
+    for ac in (False, True):
+        compare(lambda lib, x: F(lib).interpolate(x, mode=mode, align_corners=ac, antialias=True,
+                                                  **kw), rand(2, 3, 9, 8), atol=1e-5, rtol=1e-4)
+    x = ember.randn(1, 1, 4, 4, requires_grad=True)
+    y = F(ember).interpolate(x, scale_factor=0.5, mode=mode, antialias=True)
+    assert y.grad_fn.name() == f"Upsample{mode.title()}2DAaBackward0"
+
+
 def test_long_dims_gather_path():
     """Dims longer than the dense-matrix limit take the gather / scatter-add path."""
     for mode in ("linear", "nearest"):

@@ -91,6 +91,33 @@ def cubic_taps(n, out, align_corners, scale, dt):
     return [(np.clip(i0 - 1 + j, 0, n - 1), w.astype(t)) for j, w in enumerate(ws)]
 
 
+def aa_taps(n, out, align_corners, scale, dt, cubic):
+    """Antialiased taps (PyTorch's ``_compute_weights_aa``, as PIL): when shrinking, the linear or
+    cubic (``a = -0.5``) filter is stretched by the scale, so every input contributes; weights are
+    normalised per output. Unused taps get weight 0."""
+    t = _f(dt)
+    s = _scale(n, out, align_corners, scale, dt)
+    interp = 4 if cubic else 2
+    support = t(interp * 0.5 * s) if s >= 1 else t(interp * 0.5)
+    invscale = t(1.0 / s) if s >= 1 else t(1)
+    center = (np.float64(s) * (np.arange(out) + 0.5)).astype(t)
+    xmin = np.maximum((center - support + 0.5).astype(np.int64), 0)
+    xsize = np.minimum((center + support + 0.5).astype(np.int64), n) - xmin
+    j = np.arange(int(xsize.max()))
+    x = np.abs((((j + xmin[:, None]) - center[:, None]) + 0.5) * invscale).astype(t)
+    if cubic:
+        a = t(-0.5)
+        w = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                     np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, t(0)))
+    else:
+        w = np.where(x < 1, 1 - x, t(0))
+    w = np.where(j < xsize[:, None], w, t(0)).astype(t)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.where(total != 0, w / np.where(total != 0, total, 1), w).astype(t)
+    idx = np.minimum(j + xmin[:, None], n - 1)
+    return [(idx[:, i], w[:, i]) for i in range(len(j))]
+
+
 class Plan:
     """One dim's map: ``n`` inputs to ``out`` outputs through ``taps`` (index, weight or None)."""
 
@@ -192,7 +219,9 @@ _NODES = {}
 def _node(mode, nd, adjoint):
     key = (mode, nd, adjoint)
     if key not in _NODES:
-        name = f"Upsample{_NAMES[mode]}{nd}DBackward{'Backward' if adjoint else ''}0"
+        aa = "Aa" if mode.endswith("-aa") else ""
+        name = (f"Upsample{_NAMES[mode.replace('-aa', '')]}{nd}D{aa}Backward"
+                f"{'Backward' if adjoint else ''}0")
         _NODES[key] = type(name, (_ResampleBackward,), {})
     return _NODES[key]()
 
@@ -213,10 +242,13 @@ def resample(input, plans, mode, adjoint=False):
 
 
 def plans_for(mode, ins, outs, scales, align_corners, dt):
-    """Each dim's :class:`Plan` for ``mode``; ``scales`` are the user's scale factors (or None)."""
+    """Each dim's :class:`Plan` for ``mode`` (``'bilinear-aa'`` and ``'bicubic-aa'`` for the
+    antialiased ones); ``scales`` are the user's scale factors (or None)."""
     plans = []
     for n, o, s in zip(ins, outs, scales):
-        if mode in ("nearest", "nearest-exact"):
+        if mode.endswith("-aa"):
+            taps = aa_taps(n, o, align_corners, s, dt, mode == "bicubic-aa")
+        elif mode in ("nearest", "nearest-exact"):
             taps = nearest_taps(n, o, s, mode == "nearest-exact", dt)
         elif mode == "bicubic":
             taps = cubic_taps(n, o, align_corners, s, dt)

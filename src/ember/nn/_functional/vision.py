@@ -54,6 +54,8 @@ def _resample(input, output_size, scale_factors, mode, align_corners):
     if dt.kind not in "f":
         kind = {"linear": "linear", "bilinear": "linear", "trilinear": "linear",
                 "bicubic": "cubic"}.get(mode, "nearest")
+        if mode.endswith("-aa"):
+            kind = f"aa_{mode[:-3]}"
         kernel = _KERNEL.get((mode, nd), f"compute_indices_weights_{kind}")
         raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(dt)}\'')
     scales = scale_factors if scale_factors is not None else [None] * nd
@@ -79,7 +81,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             (``True``) or the corner pixels' outer edges (``False``, the default).
         recompute_scale_factor: compute the sampling step from the output size rather than from
             the given ``scale_factor``.
-        antialias: not supported (ember raises NotImplementedError for it).
+        antialias: for 'bilinear' and 'bicubic': when shrinking, average over the whole
+            footprint of each output pixel (as PIL) instead of sampling, which avoids aliasing.
 
     Shape:
         - Input: :math:`(N, C, *in)`; Output: :math:`(N, C, *out)`
@@ -149,9 +152,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if mode == "area":
             return (adaptive_avg_pool1d, adaptive_avg_pool2d,
                     adaptive_avg_pool3d)[dim - 1](input, output_size)
-        if antialias:
-            raise NotImplementedError("interpolate(antialias=True) is not supported by ember")
-        return _resample(input, output_size, scale_factors, mode, align_corners)
+        return _resample(input, output_size, scale_factors, mode + ("-aa" if antialias else ""),
+                         align_corners)
     if input.dim() == 4 and mode == "lanczos":
         if align_corners:
             raise ValueError("Lanczos mode does not support align_corners=True")
