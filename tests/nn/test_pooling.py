@@ -214,8 +214,9 @@ def test_lp_pool(norm):
     compare(lambda lib, x: lib.nn.LPPool1d(norm, 3, 2)(x), rand(2, 3, 9, low=0.1, high=2.0))
 
 
-# ---- max unpooling ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("k,s,p,size,out", [(2, None, 0, (6, 6), None), (2, None, 0, (5, 5), (5, 5)),
+# ---- max unpooling -------------------------------------------------------------------------------
+@pytest.mark.parametrize("k,s,p,size,out", [(2, None, 0, (6, 6), None),
+                                            (2, None, 0, (5, 5), (5, 5)),
                                             (3, 2, 1, (7, 6), (7, 6)),
                                             (3, 2, 1, (7, 6), (1, 1, 7, 6)),
                                             (2, 1, 0, (4, 4), None)])
@@ -340,7 +341,7 @@ def test_reprs():
             {k: v for k, v in vars(t).items() if not k.startswith("_")}
 
 
-# ---- gradcheck and double backward ----------------------------------------------------------------
+# ---- gradcheck and double backward ---------------------------------------------------------------
 @pytest.mark.parametrize("fn", [
     lambda F, x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True),
     lambda F, x: F.max_pool2d(x, 2, 1, dilation=(2, 1)),

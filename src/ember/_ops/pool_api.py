@@ -167,8 +167,9 @@ def _check1d(fn, arg, value, pos):
 
 def _check_dim_range(input, fn, lo, hi):
     if not lo <= input.ndim < hi:
-        raise RuntimeError(f"Expected {lo} to {hi - 1} dimensions, but got {input.ndim}-dimensional "
-                           f"tensor for argument #1 'self' (while checking arguments for {fn})")
+        raise RuntimeError(f"Expected {lo} to {hi - 1} dimensions, but got {input.ndim}-"
+                           "dimensional tensor for argument #1 'self' (while checking arguments "
+                           f"for {fn})")
 
 
 # ---- max pooling ---------------------------------------------------------------------------------

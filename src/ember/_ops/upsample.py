@@ -45,13 +45,16 @@ def nearest_taps(n, out, scale, exact, dt):
         return [(o, None)]
     if out == 2 * n:
         return [(o >> 1, None)]
-    s = np.float32(1.0 / scale) if scale is not None and scale > 0 else np.float32(n) / np.float32(out)
+    if scale is not None and scale > 0:
+        s = np.float32(1.0 / scale)
+    else:
+        s = np.float32(n) / np.float32(out)
     src = (o.astype(np.float32) + np.float32(0.5)) * s if exact else o.astype(np.float32) * s
     return [(np.minimum(np.floor(src).astype(np.int64), n - 1), None)]
 
 
 def _guard(real, n):
-    """PyTorch's ``guard_index_and_lambda``: the floor index (at most ``n - 1``) and the fraction."""
+    """PyTorch's ``guard_index_and_lambda``: the floor index (at most ``n - 1``), the fraction."""
     idx = np.minimum(np.floor(real).astype(np.int64), n - 1)
     lam = np.clip(real - idx.astype(real.dtype), 0, 1).astype(real.dtype)
     return idx, lam

@@ -7,7 +7,8 @@ __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
 
 
 class Upsample(Module):
-    """Resize the spatial dims of 3-D, 4-D or 5-D input (see :func:`ember.nn.functional.interpolate`).
+    """Resize the spatial dims of a 3-D, 4-D or 5-D input (see
+    :func:`ember.nn.functional.interpolate`).
 
     Args:
         size: the output spatial size (an int or one per spatial dim).
