@@ -238,6 +238,9 @@ def test_errors(call):
     lambda lib, F: F.conv2d(_t(lib, 1, 3, 4, 4), 3.0),
     lambda lib, F: F.conv2d(_t(lib, 1, 3, 4, 4), _t(lib, 8, 3, 3, 3), 3, 1),
     lambda lib, F: F.conv_transpose2d(_t(lib, 1, 3, 4, 4), _t(lib, 3, 2, 3, 3), padding="same"),
+    lambda lib, F: F.conv_transpose2d([1.0], _t(lib, 3, 2, 3, 3)),
+    lambda lib, F: F.conv_transpose2d(_t(lib, 1, 3, 4, 4), _t(lib, 3, 2, 3, 3), 1.0),
+    lambda lib, F: F.conv_transpose2d(_t(lib, 1, 3, 4, 4), _t(lib, 3, 2, 3, 3), groups=1.0),
 ])
 def test_type_errors(call):
     same_error(lambda lib: call(lib, lib.nn.functional))

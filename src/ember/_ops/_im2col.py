@@ -122,6 +122,7 @@ def forward(w, cols, B, L, bias=None):
     O = w.shape[0]
     wm = w.reshape(G, O // G, _prod(w.shape[1:]))
     out = wm[0] @ cols[0] if G == 1 else xp.matmul(wm, cols)
+    del cols  # (the caller passes the only reference: free it before the output's transpose)
     out = out.reshape((O, B) + tuple(L))
     if bias is not None:
         out += bias.reshape((O, 1) + (1,) * len(L))

@@ -351,7 +351,13 @@ def _conv_nd(fname, n, transposed, input, weight, bias, stride, padding, dilatio
                 if v is None:
                     raise TypeError(f"{fname}(): argument '{name}' must be tuple of ints, not "
                                     f"{_tname(args[name])}")
-            raise TypeError(f"{fname}(): argument types are invalid")
+            for pos, name in enumerate(("input", "weight", "bias")):
+                v = args[name]
+                if not isinstance(v, Tensor) and (name != "bias" or v is not None):
+                    raise TypeError(f"{fname}(): argument '{name}' (position {pos + 1}) must be "
+                                    f"Tensor, not {_tname(v)}")
+            raise TypeError(f"{fname}(): argument 'groups' must be int, not "
+                            f"{_tname(args['groups'])}")
         _invalid_args(fname, args["_pos"], args["_kw"])
     nd = input._data.ndim
     if nd not in (n + 1, n + 2):
