@@ -20,7 +20,6 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
 import ember  # noqa: E402
-import ember.utils.data  # noqa: E402,F401  (until ember/__init__ imports utils)
 import torch  # noqa: E402
 
 

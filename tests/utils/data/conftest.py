@@ -7,7 +7,6 @@ import pytest
 import torch
 
 import ember
-import ember.utils.data  # noqa: F401  (binds ember.utils until ember/__init__ imports it)
 
 
 def plain(obj):
