@@ -24,7 +24,8 @@ import statistics
 import sys
 import time
 
-VOCAB, EMB, HID, LAYERS, DROPOUT, BPTT, BATCH, LR, CLIP = 10000, 200, 200, 2, 0.2, 35, 20, 20.0, 0.25
+VOCAB, EMB, HID, LAYERS, DROPOUT = 10000, 200, 200, 2, 0.2
+BPTT, BATCH, LR, CLIP = 35, 20, 20.0, 0.25
 
 
 def model_class(lib):

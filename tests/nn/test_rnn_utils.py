@@ -1,6 +1,5 @@
 """nn.utils.rnn against torch (PackedSequence, pack/pad and their gradients), and the RNN modules
 on packed batches of uneven lengths."""
-import numpy as np
 import pytest
 import torch
 
@@ -77,7 +76,8 @@ def test_packed_sequence_object():
     assert isinstance(e, tuple) and e._fields == t._fields
     data, batch_sizes, si, ui = e
     assert batch_sizes.tolist() == [2, 2, 1] and si is None and ui is None
-    assert e.double().data.dtype == ember.float64 and e.to(ember.float64).data.dtype == ember.float64
+    assert e.double().data.dtype == ember.float64
+    assert e.to(ember.float64).data.dtype == ember.float64
     assert e.to(ember.float32) is e and not e.is_cuda and e.cpu().data is e.data
     # built by hand: unsorted_indices is the inverse permutation
     p = EU.PackedSequence(e.data, e.batch_sizes, ember.tensor([1, 2, 0]))

@@ -10,11 +10,11 @@ which take their state from ``h0`` (see :func:`_prev`).
 
 Speed. The input projection of every step is one matrix product; the loop over time does one
 ``(b, H) @ (H, G)`` product plus a few in-place ufuncs, writing into preallocated arrays that are
-kept for backward. Sigmoids are computed as ``0.5 * tanh(0.5 x) + 0.5``: one ``tanh`` over all
-the gates of a step (sigmoid and tanh gates together), no overflow warnings. Backward precomputes
-every elementwise derivative over the whole sequence at once (a handful of big ufuncs), so its loop
-is a few multiplies and one product per step; the weight gradients are big matrix products at the
-end.
+kept for backward. Sigmoids are computed as ``0.5 * tanh(0.5 x) + 0.5``, the inner 0.5 folded into
+the weights: one ``tanh`` over all the gates of a step (sigmoid and tanh gates together), no
+overflow warnings. Backward through time reuses the saved activations: per step one product and
+the gate derivatives on small, cache-resident arrays; the gradients of the input and of the
+weights are big matrix products over all steps at the end (in ``rnn.py``).
 
 Gate orders are PyTorch's: LSTM ``i, f, g, o``; GRU ``r, z, n`` with
 ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``.
@@ -39,7 +39,7 @@ def _gate_scale(xp, dt, H, sig):
 def _hidden_weight(w_hh, scale):
     """``(w_hh * scale[:, None]).T`` as a C-contiguous (P, G) array. NOTE: BLAS multiplies a few
     rows by a contiguous right operand about twice as fast as by a transposed one, which is what
-    the per-step product spends its time on; one copy per forward pays for itself at T = 1."""
+    the per-step product spends its time on; one copy per forward pays for itself even at T = 1."""
     xp = xp_of(w_hh)
     out = xp.empty(w_hh.shape[::-1], w_hh.dtype)
     if scale is None:
@@ -88,7 +88,7 @@ def rnn_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh, relu):
     return Y, (hps,)
 
 
-def rnn_backward(saved, steps, X, Y, w_ih, w_hh, gY, dh, relu):
+def rnn_backward(saved, steps, Y, w_hh, gY, dh, relu):
     """Gradients w.r.t. the pre-activations (N, H); ``dh`` (B, H) enters holding the gradient of the
     final state and leaves holding that of ``h0``."""
     (hps,) = saved
@@ -128,10 +128,8 @@ def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr):
     post_add = xp.asarray([[0.5], [0.5], [0.0], [0.5]], dtype=dt)
     C = xp.empty((N, H), dt)
     TC = xp.empty((N, H), dt)
-    R = xp.empty((N, H), dt) if w_hr is not None else None
-    Y = xp.empty((N, P), dt) if w_hr is not None else None
-    if Y is None:
-        Y = xp.empty((N, H), dt)
+    R = xp.empty((N, H), dt) if w_hr is not None else None  # o * tanh(c) before projection
+    Y = xp.empty((N, P), dt)
     tmp = xp.empty((B, 4 * H), dt)
     u_buf = xp.empty((B, H), dt)
     whhT = _hidden_weight(w_hh, sc)

@@ -82,8 +82,7 @@ class RnnLayerBackward0(Node):
         elif mode == "GRU":
             dGx, dGh, HP = K.gru_backward(state, steps, whh, gy, dh)
         else:
-            dGx, dGh, HP = K.rnn_backward(state, steps, X, Y, wih, whh, gy, dh,
-                                          mode == "RNN_RELU")
+            dGx, dGh, HP = K.rnn_backward(state, steps, Y, whh, gy, dh, mode == "RNN_RELU")
         need = [e is not None for e in self._next]
         out = [None] * 8
         if need[0]:

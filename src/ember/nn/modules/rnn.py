@@ -1,8 +1,8 @@
-"""Recurrent layers, as ``torch.nn.modules.rnn``: ``RNN``, ``LSTM``, ``GRU`` and their one-step cells.
+"""Recurrent layers, as ``torch.nn.modules.rnn``: ``RNN``, ``LSTM``, ``GRU`` and the one-step cells.
 
 Parameter names, order, shapes, gate order and initialisation are PyTorch's, so state_dicts move
 between ember and torch in both directions. Each layer and direction runs as one fused autograd
-node (``ember._ops.rnn.rnn_layer``); the cells are that node over a single step.
+node (``ember._ops.rnn.rnn_layer``); the cells (``_rnn_cell.py``) are that node over one step.
 """
 import math
 import numbers
@@ -12,6 +12,7 @@ from ember._ops.join import cat, stack
 from ember._ops.rnn import rnn_layer
 from ember.nn import init
 from ember.nn.modules.module import Module
+from ember.nn.modules._rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: F401
 from ember.nn.parameter import Parameter
 from ember.nn.utils.rnn import PackedSequence
 
@@ -27,13 +28,6 @@ def _apply_permutation(tensor, permutation, dim=1):
 def _empty(shape, device, dtype):
     from ember._ops.creation import empty
     return empty(shape, device=device, dtype=dtype)
-
-
-def _type_name(dtype):
-    """PyTorch's scalar type name (Float, Double ...) for its matmul dtype error."""
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}
-    s = str(dtype).split(".")[-1]
-    return names.get(s, s)
 
 
 def _dropout(x, p):
@@ -80,7 +74,8 @@ class RNNBase(Module):
         if not isinstance(bias, bool):
             raise TypeError(f"bias should be of type bool, got: {type(bias).__name__}")
         if not isinstance(batch_first, bool):
-            raise TypeError(f"batch_first should be of type bool, got: {type(batch_first).__name__}")
+            raise TypeError("batch_first should be of type bool, got: "
+                            f"{type(batch_first).__name__}")
         if not isinstance(input_size, int):
             raise TypeError(f"input_size should be of type int, got: {type(input_size).__name__}")
         if input_size <= 0:
@@ -92,7 +87,8 @@ class RNNBase(Module):
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
         if proj_size < 0:
-            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
         if mode not in _GATES:
@@ -425,171 +421,3 @@ class GRU(RNNBase):
 
     def forward(self, input, hx=None):
         return self._forward(input, hx)
-
-
-# ---- cells ---------------------------------------------------------------------------------------
-class RNNCellBase(Module):
-    """Base class of the one-step cells: parameters ``weight_ih``, ``weight_hh``, ``bias_ih``,
-    ``bias_hh`` with PyTorch's shapes and initialisation."""
-
-    __constants__ = ["input_size", "hidden_size", "bias"]
-
-    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
-        super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
-        self.bias = bias
-        self.weight_ih = Parameter(_empty((num_chunks * hidden_size, input_size), device, dtype))
-        self.weight_hh = Parameter(_empty((num_chunks * hidden_size, hidden_size), device, dtype))
-        if bias:
-            self.bias_ih = Parameter(_empty((num_chunks * hidden_size,), device, dtype))
-            self.bias_hh = Parameter(_empty((num_chunks * hidden_size,), device, dtype))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-
-    def extra_repr(self):
-        s = "{input_size}, {hidden_size}"
-        if "bias" in self.__dict__ and self.bias is not True:
-            s += ", bias={bias}"
-        if "nonlinearity" in self.__dict__ and self.nonlinearity != "tanh":
-            s += ", nonlinearity={nonlinearity}"
-        return s.format(**self.__dict__)
-
-    def reset_parameters(self):
-        """Draw every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
-
-    def _step(self, mode, input, hs):
-        """One fused step (``rnn_layer`` over a length-1 sequence); ``hs`` the given states."""
-        is_batched = input.dim() == 2
-        if not is_batched:
-            input = input.unsqueeze(0)
-            hs = [None if h is None else h.unsqueeze(0) for h in hs]
-        if input.size(1) != self.input_size:
-            raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected "
-                               f"{self.input_size}")
-        for k, h in enumerate(hs):
-            if h is None:
-                continue
-            if input.size(0) != h.size(0):
-                raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{k} batch "
-                                   f"size {h.size(0)}")
-            if h.dim() != 2 or h.size(1) != self.hidden_size:
-                raise RuntimeError(f"hidden{k} has inconsistent hidden_size: got "
-                                   f"{h.size(-1) if h.dim() < 2 else h.size(1)}, expected "
-                                   f"{self.hidden_size}")
-        if input.dtype != self.weight_ih.dtype:
-            raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
-                               f"{_type_name(input.dtype)} and {_type_name(self.weight_ih.dtype)}")
-        _, h, c = rnn_layer(mode, input.unsqueeze(0), None, *hs, *([None] * (2 - len(hs))),
-                            self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
-        if not is_batched:
-            h = h.squeeze(0)
-            c = None if c is None else c.squeeze(0)
-        return h if c is None else (h, c)
-
-    def _check_dims(self, name, input, hx):
-        if input.dim() not in (1, 2):
-            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D instead")
-        if hx is not None and hx.dim() not in (1, 2):
-            raise ValueError(f"{name}: Expected hidden to be 1D or 2D, got {hx.dim()}D instead")
-
-
-class RNNCell(RNNCellBase):
-    r"""One step of an Elman RNN: ``h' = act(W_ih x + b_ih + W_hh h + b_hh)``.
-
-    Args:
-        input_size, hidden_size: features of ``x`` and ``h``.
-        bias: use ``b_ih`` and ``b_hh``. Default: ``True``.
-        nonlinearity: ``'tanh'`` or ``'relu'``. Default: ``'tanh'``.
-
-    Shape:
-        input ``(N, H_in)`` or ``(H_in)``; hidden and output ``(N, H_out)`` or ``(H_out)``.
-
-    Example::
-
-        >>> cell = nn.RNNCell(10, 20)
-        >>> hx = ember.zeros(3, 20)
-        >>> for x in ember.randn(6, 3, 10):
-        ...     hx = cell(x, hx)
-    """
-
-    __constants__ = ["input_size", "hidden_size", "bias", "nonlinearity"]
-
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
-                 dtype=None):
-        super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device, dtype=dtype)
-        self.nonlinearity = nonlinearity
-
-    def forward(self, input, hx=None):
-        self._check_dims("RNNCell", input, hx)
-        if self.nonlinearity == "tanh":
-            mode = "RNN_TANH"
-        elif self.nonlinearity == "relu":
-            mode = "RNN_RELU"
-        else:
-            raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        return self._step(mode, input, [hx])
-
-
-class LSTMCell(RNNCellBase):
-    r"""One step of an LSTM (gate order ``i, f, g, o``); returns ``(h', c')``.
-
-    Args:
-        input_size, hidden_size: features of ``x`` and ``h``.
-        bias: use ``b_ih`` and ``b_hh``. Default: ``True``.
-
-    Shape:
-        input ``(N, H_in)`` or ``(H_in)``; ``h``, ``c`` and the outputs ``(N, H)`` or ``(H)``.
-
-    Example::
-
-        >>> cell = nn.LSTMCell(10, 20)
-        >>> hx, cx = ember.zeros(3, 20), ember.zeros(3, 20)
-        >>> for x in ember.randn(6, 3, 10):
-        ...     hx, cx = cell(x, (hx, cx))
-    """
-
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
-        super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)
-
-    def forward(self, input, hx=None):
-        if input.dim() not in (1, 2):
-            raise ValueError(f"LSTMCell: Expected input to be 1D or 2D, got {input.dim()}D "
-                             "instead")
-        if hx is not None:
-            for idx, value in enumerate(hx):
-                if value.dim() not in (1, 2):
-                    raise ValueError(f"LSTMCell: Expected hx[{idx}] to be 1D or 2D, got "
-                                     f"{value.dim()}D instead")
-            return self._step("LSTM", input, list(hx))
-        return self._step("LSTM", input, [None, None])
-
-
-class GRUCell(RNNCellBase):
-    r"""One step of a GRU (gate order ``r, z, n``).
-
-    Args:
-        input_size, hidden_size: features of ``x`` and ``h``.
-        bias: use ``b_ih`` and ``b_hh``. Default: ``True``.
-
-    Shape:
-        input ``(N, H_in)`` or ``(H_in)``; hidden and output ``(N, H_out)`` or ``(H_out)``.
-
-    Example::
-
-        >>> cell = nn.GRUCell(10, 20)
-        >>> hx = cell(ember.randn(3, 10))
-    """
-
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
-        super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
-
-    def forward(self, input, hx=None):
-        self._check_dims("GRUCell", input, hx)
-        return self._step("GRU", input, [hx])
-

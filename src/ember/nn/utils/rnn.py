@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ember._backend import xp_of
-from ember._ops.creation import arange, full
+from ember._ops.creation import full
 from ember._ops.join import cat
 from ember._tensor import Tensor, wrap
 
@@ -185,8 +185,8 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     d = input._data
     T, B = (d.shape[1], d.shape[0]) if batch_first else d.shape[:2]
     if lens.size != B:
-        raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got {lens.size} "
-                           f"(batch_size={B})")
+        raise RuntimeError("Expected `len(lengths)` to be equal to batch_size, but got "
+                           f"{lens.size} (batch_size={B})")
     if lens.size and lens.min() <= 0:
         raise RuntimeError("Length of all samples has to be greater than 0, but found an element "
                            "in 'lengths' that is <= 0")
@@ -283,7 +283,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
                                f"{len(rest)}")
     dt = first.dtype
     lens = np.array([s.shape[0] for s in sequences], np.int64)
-    B, T = len(sequences), int(lens.max())
+    T = int(lens.max())
     starts = np.concatenate([[0], np.cumsum(lens)])
     pad_row = full((1,) + rest, padding_value, dtype=dt, device=first.device)
     ext = cat([s if s.dtype == dt else s.to(dt) for s in sequences] + [pad_row])
