@@ -80,14 +80,12 @@ def test_kinks_and_large_values(name, fn, dt):
         compare(fn, np.array(KINKS, dtype=dt))
 
 
+@pytest.mark.parametrize("dt", [F32, F64])
 @pytest.mark.parametrize("name,fn", ELEMENTWISE, ids=IDS)
-def test_nan_and_inf(name, fn):
-    x = np.array([np.nan, np.inf, -np.inf], dtype=F32)
-    if name == "gelu":
-        x = x[[0, 2]]  # NOTE: torch's gelu(inf) is NaN, ember's is the limit, inf
+def test_nan_and_inf(name, fn, dt):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        compare(fn, x, grad=False)
+        compare(fn, np.array([np.nan, np.inf, -np.inf], dtype=dt), grad=False)
 
 
 @pytest.mark.parametrize("name,fn", ELEMENTWISE, ids=IDS)
@@ -246,6 +244,8 @@ def test_inplace_integer_tensors():
 def test_integer_input(name):
     compare(lambda lib, x: getattr(F(lib), name)(x), np.arange(-4, 8, dtype=np.int64))
     compare(lambda lib, x: F(lib).threshold(x, 1, -5), np.arange(-4, 8, dtype=np.int64))
+    compare(lambda lib, x: F(lib).hardtanh(x, -1.5, 2.5), np.arange(-4, 8, dtype=np.int32))
+    compare(lambda lib, x: F(lib).hardtanh(x, 1.0, 2.5), np.arange(0, 8, dtype=np.uint8))
 
 
 DTYPE_ERRORS = ["leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus",
@@ -280,6 +280,8 @@ def test_argument_errors():
         lambda lib: F(lib).softshrink(lib.ones(2, dtype=lib.float64), -0.5),
         lambda lib: F(lib).gelu(lib.ones(2), approximate="fast"),
         lambda lib: F(lib).hardtanh(lib.ones(2), 2.0, 1.0),
+        lambda lib: F(lib).hardtanh(lib.ones(2, dtype=lib.uint8), -1.0, 1.0),
+        lambda lib: F(lib).celu(lib.ones(2), 0.0),
     ]
     for case in cases:
         with pytest.raises(Exception) as t:

@@ -1,4 +1,5 @@
-"""The elementwise activation primitives behind ``nn.functional`` (elu, gelu, silu, softplus ...).
+"""The elementwise activation primitives behind ``nn.functional``: the machinery they share, and the
+piecewise-linear (hardtanh, leaky_relu, threshold, shrinks ...) and ELU-family activations.
 
 Each activation ``f`` is one primitive rather than a composition of Tensor ops (a composition would
 make several passes over the data and several graph nodes): its forward runs on arrays, and its
@@ -20,8 +21,9 @@ from ember._tensor import track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
-_ONE_SIXTH_F = float(np.float32(1.0 / 6.0))  # NOTE: PyTorch's hardsigmoid backward uses the float
-# constant 1.0f / 6 for every dtype, so a float64 gradient is 1/6 rounded to float32
+# NOTE: PyTorch's hardsigmoid backward multiplies by the float constant 1.0f / 6 in every dtype, so
+# its float64 gradient is 1/6 rounded to float32
+_ONE_SIXTH_F = float(np.float32(1.0 / 6.0))
 _errstate = np.errstate
 
 
@@ -143,7 +145,9 @@ def hardtanh(input, lo, hi):
     if d.dtype == np.bool_:
         raise RuntimeError("Bool inputs not supported for hardtanh")
     if d.dtype.kind in "iu":  # integers stay integers (no gradient is possible)
-        return wrap(np.clip(d, d.dtype.type(lo), d.dtype.type(hi)))
+        if d.dtype.kind == "u" and (lo < 0 or hi < 0):
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+        return wrap(np.clip(d, lo, hi).astype(d.dtype, copy=False))
     return _pointwise(input, HardtanhBackward0, (lo, hi), "hardtanh")
 
 
@@ -392,4 +396,6 @@ def selu(input, _inplace=False):
 
 def celu(input, alpha, _inplace=False):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return elu(input, alpha, 1.0, 1.0 / alpha, _kind="celu", _inplace=_inplace)

@@ -137,7 +137,8 @@ def gelu(input, approximate):
 
 # ---- sigmoid-weighted units ----------------------------------------------------------------------
 def _silu(x):
-    r = np.exp(-x)  # inf for a very negative x: x / inf = -0
+    r = np.negative(x)
+    np.exp(r, out=r)  # inf for a very negative x: x / inf = -0
     r += 1.0
     return np.divide(x, r, out=r)
 
@@ -227,7 +228,7 @@ def _logsigmoid(x):
 
 
 def _logsigmoid_d1(x):
-    return np.reciprocal(np.exp(x) + 1)  # sigmoid(-x)
+    return _sigmoid(-x)
 
 
 def _logsigmoid_d2(x):
