@@ -97,7 +97,7 @@ class Window:
             shape = [1] * nd
             shape[i] = self.k[i]
             offs = offs + (np.arange(self.k[i]) * self.d[i] * plane[i]).reshape(shape)
-        return xp.asarray(base)[...] + xp.asarray(offs.ravel())[arg]
+        return xp.asarray(base) + xp.asarray(offs.ravel())[arg]
 
     def first_valid(self):
         """For each window, the first tap inside the input (PyTorch's index for a window whose
