@@ -134,7 +134,8 @@ def test_linear_shape_errors(xshape, wshape, bshape):
     same_error(fn)
 
 
-@pytest.mark.parametrize("dx,dw,db", [("float32", "float64", None), ("float32", "float32", "float64"),
+@pytest.mark.parametrize("dx,dw,db", [("float32", "float64", None),
+                                      ("float32", "float32", "float64"),
                                       ("float64", "float64", "float32"),
                                       ("float64", "float32", "float32")])
 def test_linear_dtype_errors(dx, dw, db):

@@ -1,7 +1,7 @@
 """``F.linear`` and ``F.bilinear``.
 
-``linear`` is one fused primitive (PyTorch's ``addmm`` on the batch folded into rows): the forward is
-one BLAS call plus an in-place bias add, and the backward computes only the gradients that are
+``linear`` is one fused primitive (PyTorch's ``addmm`` on the batch folded into rows): the forward
+is one BLAS call plus an in-place bias add, and the backward computes only the gradients that are
 needed, each one BLAS call (or one row sum for the bias) on the arrays, with transposes passed to
 BLAS as views rather than copied. Under ``create_graph`` the backward switches to Tensor ops, so
 double backward works.

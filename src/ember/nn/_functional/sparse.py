@@ -151,8 +151,8 @@ def _renorm_(weight, idx, max_norm, norm_type):
 # ---- embedding_bag -------------------------------------------------------------------------------
 class EmbeddingBagBackward0(Node):
     """Gradients of ``weight`` (and of ``per_sample_weights`` in sum mode). Saved: the used indices
-    ``idx`` (M,), each entry's bag ``bag`` (M,), and either each entry's factor ``coef`` (M,) (sum and
-    mean) or, for max, ``first`` (B*D,): which entry gave each output element (M where none)."""
+    ``idx`` (M,), each entry's bag ``bag`` (M,), and either each entry's factor ``coef`` (M,) (sum
+    and mean) or, for max, ``first`` (B*D,): which entry gave each output element (M where none)."""
 
     def backward(self, g):
         weight, psw = self.saved_tensors
@@ -292,15 +292,17 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
 def _bag_arguments(input, weight, offsets, per_sample_weights, mode, scale_grad_by_freq, sparse):
     """PyTorch's checks, in its order; returns the flat indices, offsets and per-sample weights."""
     if per_sample_weights is not None and input.size() != per_sample_weights.size():
-        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not "
-                         f"None, then it must have the same shape as the input ({input.shape})")
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is "
+                         f"not None, then it must have the same shape as the input "
+                         f"({input.shape})")
     if weight.dim() != 2:
-        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
+                         f"{weight.dim()}")
     if input.dim() == 2:
         if offsets is not None:
-            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a "
-                             "mini-batch of fixed length sequences. However, found offsets of type "
-                             f"{_type_str(offsets)}")
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is "
+                             "a mini-batch of fixed length sequences. However, found offsets of "
+                             f"type {_type_str(offsets)}")
         xp = xp_of(input._data)
         offs = xp.arange(0, input._data.size, input._data.shape[1], dtype=input._data.dtype)
     elif input.dim() == 1:
