@@ -217,9 +217,7 @@ def _geometry(x, w, stride, padding, dilation, transposed, output_padding, same)
 def _check(x, w, b, stride, padding, dilation, transposed, output_padding, groups, same):
     """PyTorch's checks of ``convolution``, in its order and with its messages."""
     k, sizes = w.ndim, list(w.shape)
-    if not transposed and padding is not None and builtins.any(p < 0 for p in padding):
-        raise RuntimeError("negative padding is not supported")
-    if transposed and builtins.any(p < 0 for p in padding):
+    if builtins.any(p < 0 for p in padding):
         raise RuntimeError("negative padding is not supported")
     if builtins.any(p < 0 for p in output_padding):
         raise RuntimeError("negative output_padding is not supported")
