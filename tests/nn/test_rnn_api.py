@@ -121,6 +121,7 @@ def test_forward_errors(cls):
     same_error(lambda lib: m(lib)(lib.zeros(5, 3, 10), states(lib, 2, 20)))
     same_error(lambda lib: m(lib)(lib.zeros(5, 10), states(lib, 2, 3, 20)))
     same_error(lambda lib: m(lib, batch_first=True)(lib.zeros(5, 3, 10), states(lib, 2, 3, 20)))
+    same_error(lambda lib: m(lib)(lib.zeros(0, 3, 10)))
     if lstm:
         same_error(lambda lib: m(lib)(lib.zeros(5, 3, 10),
                                       (lib.zeros(2, 3, 20), lib.zeros(2, 3, 19))))
@@ -145,6 +146,23 @@ def test_cell_errors(cls):
     same_error(lambda lib: c(lib)(lib.zeros(10), states(lib, 3, 20)))
     same_error(lambda lib: c(lib)(lib.zeros(3, 10), states(lib, 1, 3, 20)))
     same_error(lambda lib: c(lib)(lib.zeros(3, 10, dtype=lib.float64)))
+
+
+def test_empty_batch():
+    for cls in ("RNN", "LSTM", "GRU"):
+        t, e = build(torch, cls, (3, 4, 2), {}), build(ember, cls, (3, 4, 2), {})
+        to, eo = t(torch.zeros(5, 0, 3)), e(ember.zeros(5, 0, 3))
+        assert tuple(eo[0].shape) == tuple(to[0].shape) == (5, 0, 4)
+
+
+def test_deepcopy_and_pickle():
+    import copy
+    import pickle
+    e = ember.nn.LSTM(3, 4, 2, proj_size=2)
+    x = ember.tensor(rand(5, 2, 3))
+    for e2 in (copy.deepcopy(e), pickle.loads(pickle.dumps(e))):
+        np.testing.assert_array_equal(e2(x)[0].detach().numpy(), e(x)[0].detach().numpy())
+        assert e2._flat_weights[0] is e2.weight_ih_l0
 
 
 def test_reassigned_parameter_is_used():

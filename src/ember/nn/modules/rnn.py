@@ -10,6 +10,7 @@ import warnings
 
 from ember._ops.join import cat, stack
 from ember._ops.rnn import rnn_layer
+from ember.nn import functional as F
 from ember.nn import init
 from ember.nn.modules.module import Module
 from ember.nn.modules._rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: F401
@@ -28,14 +29,6 @@ def _apply_permutation(tensor, permutation, dim=1):
 def _empty(shape, device, dtype):
     from ember._ops.creation import empty
     return empty(shape, device=device, dtype=dtype)
-
-
-def _dropout(x, p):
-    """Inverted dropout between layers (training only): zero with probability p, scale the rest."""
-    if p == 1:
-        return x * 0
-    mask = x.detach().new_empty(x.shape).bernoulli_(1 - p)
-    return x * mask.div_(1 - p)
 
 
 class RNNBase(Module):
@@ -198,11 +191,13 @@ class RNNBase(Module):
         states or None. Returns ``(output, h_n, c_n)``."""
         D = 2 if self.bidirectional else 1
         bs = None if batch_sizes is None else [int(b) for b in batch_sizes.tolist()]
+        if bs is None and input.shape[0] == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         x = input
         hs, cs = [], []
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0 and self.training:
-                x = _dropout(x, self.dropout)
+                x = F.dropout(x, self.dropout, True)
             outs = []
             for d in range(D):
                 k = layer * D + d
