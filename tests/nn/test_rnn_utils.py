@@ -1,5 +1,6 @@
 """nn.utils.rnn against torch (PackedSequence, pack/pad and their gradients), and the RNN modules
 on packed batches of uneven lengths."""
+import numpy as np
 import pytest
 import torch
 
@@ -137,3 +138,24 @@ def test_packed_output_is_packed_sequence():
     assert isinstance(out, EU.PackedSequence)
     assert out.batch_sizes is p.batch_sizes and out.data.shape == (5, 4)
     assert h.shape == (1, 2, 4) and c.shape == (1, 2, 4)
+
+
+@pytest.mark.parametrize("name", ["lstm_proj", "gru", "rnn_relu"])
+def test_packed_double_backward(name):
+    # create_graph through the fused node: backward recomputes the layer from Tensor ops
+    cls, kw = MODULES[name]
+    tm, em = pair(cls, 2, 3, bidirectional=True, **kw)
+    x = rand(4, 3, 2, dtype=F64)
+    res = []
+    for lib, m in ((torch, tm), (ember, em)):
+        xt = lib.tensor(x, requires_grad=True)
+        p = U(lib).pack_padded_sequence(xt, [2, 4, 1], enforce_sorted=False)
+        out, h = m(p)
+        h = h[0] if isinstance(h, tuple) else h
+        loss = out.data.pow(2).sum() + h.pow(3).sum()
+        (g,) = lib.autograd.grad(loss, xt, create_graph=True)
+        g.pow(2).sum().backward()
+        res.append([g.detach().numpy(), xt.grad.numpy()]
+                   + [q.grad.numpy() for q in m.parameters()])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
