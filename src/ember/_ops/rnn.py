@@ -52,6 +52,16 @@ def _final_rows(steps, reverse, xp):
     return xp.asarray(idx)
 
 
+def dtype_error(a, b):
+    """PyTorch's error for operands of different dtypes (from its matrix product)."""
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}
+
+    def name(t):
+        s = str(t.dtype).split(".")[-1]
+        return names.get(s, s)
+    return RuntimeError(f"mat1 and mat2 must have the same dtype, but got {name(a)} and {name(b)}")
+
+
 class RnnLayerBackward0(Node):
     """Backward through time of one fused layer; inputs ``(x, h0, c0, w_ih, w_hh, b_ih, b_hh,
     w_hr)`` (None where absent), outputs ``(output, h_n[, c_n])``."""
@@ -134,6 +144,9 @@ def rnn_layer(mode, input, batch_sizes, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None
     """
     x = input._data
     xp, dt = xp_of(x), x.dtype
+    for s in (hx, cx):
+        if s is not None and s._data.dtype != w_hh._data.dtype:
+            raise dtype_error(s, w_hh)
     lead = x.shape[:-1]
     if batch_sizes is None:
         T, B = lead

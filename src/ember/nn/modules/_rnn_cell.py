@@ -3,19 +3,12 @@
 import math
 
 from ember._ops.creation import empty
-from ember._ops.rnn import rnn_layer
+from ember._ops.rnn import dtype_error, rnn_layer
 from ember.nn import init
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 
 __all__ = ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
-
-
-def _type_name(dtype):
-    """PyTorch's scalar type name (Float, Double ...) for its matmul dtype error."""
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}
-    s = str(dtype).split(".")[-1]
-    return names.get(s, s)
 
 
 class RNNCellBase(Module):
@@ -74,8 +67,7 @@ class RNNCellBase(Module):
                                    f"{h.size(-1) if h.dim() < 2 else h.size(1)}, expected "
                                    f"{self.hidden_size}")
         if input.dtype != self.weight_ih.dtype:
-            raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
-                               f"{_type_name(input.dtype)} and {_type_name(self.weight_ih.dtype)}")
+            raise dtype_error(input, self.weight_ih)
         _, h, c = rnn_layer(mode, input.unsqueeze(0), None, *hs, *([None] * (2 - len(hs))),
                             self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         if not is_batched:

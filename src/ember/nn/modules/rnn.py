@@ -215,7 +215,7 @@ class RNNBase(Module):
 
     def _forward(self, input, hx):
         """The shared forward of RNN and GRU (one state tensor)."""
-        name = {"GRU": "GRU"}.get(self.mode, "RNN")
+        name = "GRU" if self.mode == "GRU" else "RNN"
         orig_input = input
         if isinstance(orig_input, PackedSequence):
             input, batch_sizes, sorted_indices, unsorted_indices = input
