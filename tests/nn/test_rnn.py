@@ -218,6 +218,13 @@ def test_backward_twice_and_inplace_modification():
         em.weight_hh_l0.mul_(2)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.backward()
+    for name in ("lstm", "gru", "rnn_tanh"):  # the output sequence is read by backward too
+        em = getattr(ember.nn, MODULES[name][0])(3, 4)
+        out, _ = em(x)
+        loss = out.sum()
+        out[1].mul_(2)
+        with pytest.raises(RuntimeError, match="output 0 of RnnLayerBackward0"):
+            loss.backward()
 
 
 # ---- cells ---------------------------------------------------------------------------------------

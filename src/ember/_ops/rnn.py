@@ -17,7 +17,7 @@ from ember._backend import xp_of
 from ember._ops import _rnn_cells as K
 from ember._tensor import wrap
 from ember.autograd.grad_mode import STATE
-from ember.autograd.graph import Node, connect
+from ember.autograd.graph import Node, _raise_modified, connect
 
 __all__ = []  # internal: ember.nn's RNN modules are the public API
 
@@ -68,10 +68,13 @@ class RnnLayerBackward0(Node):
 
     def _free(self):
         Node._free(self)
-        self.state = None
+        self.state = self.X = self.Y = None
 
     def backward(self, gY, gh, gc=None):
         saved = self.saved_tensors  # checks that no input was modified in place since forward
+        vc, version = self.out_version  # backward reads the output sequence (the h of each step)
+        if vc[0] != version:
+            _raise_modified(self, wrap(self.Y), version, vc[0], output=True)
         if STATE.enabled:  # create_graph=True: differentiate a composed recomputation instead
             return self._composed_backward(saved, (gY, gh, gc))
         x, hx, cx, w_ih, w_hh, b_ih, b_hh, w_hr = saved
@@ -188,6 +191,7 @@ def rnn_layer(mode, input, batch_sizes, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None
         t = wrap(a)
         t._rg, t.grad_fn, t._oi = True, node, i
         outs.append(t)
+    node.out_version = (outs[0]._vc, outs[0]._vc[0])
     return tuple(outs) + (() if lstm else (None,))
 
 
