@@ -39,6 +39,15 @@ class _CpuRng:
         return self.g.standard_normal(size, dtype=dt)
 
     def integers(self, low, high, size):  # [low, high) as int64
+        n = high - low
+        if n <= 1 << 32:
+            # NOTE: floor(u * n) of a 53-bit uniform float is unbiased to ~2^-21 for ranges up to
+            # 2^32 and costs a third of Generator.integers per call (data augmentation calls this
+            # once per item)
+            r = (self.g.random(size) * n).astype(np.int64)
+            if low:
+                r += low
+            return r
         return self.g.integers(low, high, size, dtype=np.int64)
 
     def permutation(self, n):

@@ -14,6 +14,7 @@ from ember import _backend, _dtype
 from ember._ops._generator import (Generator, cuda_generator, default_generator,  # noqa: F401
                                    fork_rng, get_rng_state, initial_seed, manual_seed, seed,
                                    set_rng_state)
+from ember._ops.creation import size_arg
 from ember._tensor import Tensor, methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
@@ -48,7 +49,6 @@ def _size(size, kw):
         size = (kw.pop("size"),)
     if kw:
         raise TypeError(f"got unexpected keyword arguments {sorted(kw)}")
-    from ember._ops.creation import size_arg
     return size_arg(size)
 
 
@@ -142,7 +142,6 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"randint(): argument 'size' (position 2) must be tuple of ints, not "
                         f"{type(size).__name__}")
-    from ember._ops.creation import size_arg
     shape = size_arg((size,))
     nd = _dtype.as_dtype(dtype).np if dtype is not None else (
         out._data.dtype if out is not None else np.dtype(np.int64))
