@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import ember
-from helpers import RNG, check_raises, compare, rand
+import helpers
+from helpers import check_raises, compare, rand
 
 F32, F64 = np.float32, np.float64
 REDUCTIONS = ["mean", "sum", "none"]
@@ -17,7 +18,7 @@ SHAPES = [((4, 5), (4,)), ((2, 3, 4), (2, 4)), ((2, 3, 2, 2), (2, 2, 2)),
 
 
 def targets(shape, c, ignore=None):
-    t = RNG.integers(0, c, size=shape).astype(np.int64)
+    t = helpers.RNG.integers(0, c, size=shape).astype(np.int64)
     if ignore is not None and t.size:
         t.reshape(-1)[::2] = ignore  # every other target ignored
     return t
