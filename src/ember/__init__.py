@@ -30,13 +30,16 @@ random = _ops.random  # ``ember.random.manual_seed`` as ``torch.random.manual_se
 _LAZY = {"nn": "ember.nn", "optim": "ember.optim", "utils": "ember.utils", "vision": "ember.vision",
          "cuda": "ember.cuda", "serialization": "ember.serialization",
          "save": "ember.serialization", "load": "ember.serialization"}
+# torch's top-level twins of activation functions that live in nn.functional
+_LAZY.update(dict.fromkeys(("selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_",
+                            "threshold", "threshold_", "hardshrink"), "ember.nn.functional"))
 
 
 def __getattr__(name):
     if name in _LAZY:
         import importlib
         module = importlib.import_module(_LAZY[name])
-        value = getattr(module, name) if name in ("save", "load") else module
+        value = module if _LAZY[name] == "ember." + name else getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
