@@ -90,6 +90,56 @@ def test_basic_index_is_a_view():
     assert x[0, 0].item() == 1.0 and a._vc is not x._vc
 
 
+# ints and plain slices without grad take getitem's fast path (straight to a NumPy view)
+PLAIN = [0, -2, slice(1, 3), slice(None, None, 2), slice(-9, 9), slice(3, 1), (1, -1, 2),
+         (0, slice(None), slice(1, 3)), (-1, slice(0, 2), slice(None, None, 3)), (1, 2),
+         (slice(None), 1, slice(2, None)), (), (1, 2, 3)]
+
+
+@pytest.mark.parametrize("index", PLAIN, ids=[str(i) for i in range(len(PLAIN))])
+def test_plain_basic_index_fast_path(index):
+    arr = noncontig(rand(2, 3, 4, dtype=F64))
+    for a in (arr, rand(2, 3, 4, dtype=np.int32, low=0, high=9)):
+        e = compare(lambda lib, x: x[index], a, grad=False)
+        x = ember.from_numpy(a)
+        v = x[index]
+        assert v._vc is x._vc and v._view[0] is x
+        assert v._data.size == 0 or np.shares_memory(v._data, a)
+        assert v.grad_fn is None and not v.requires_grad and type(e._data) is np.ndarray
+    x = ember.from_numpy(arr).requires_grad_()
+    with ember.no_grad():  # no graph, still a view
+        v = x[index]
+    assert v.grad_fn is None and v._vc is x._vc and v.shape == torch.from_numpy(arr)[index].shape
+
+
+def test_plain_basic_index_view_rules():
+    y = ember.zeros(2, 3)[1]            # a full index of a row: a 0-d view, not a NumPy scalar
+    z = y[2]
+    assert z.shape == () and z._vc is y._vc
+    z.fill_(4.0)
+    assert y[2].item() == 4.0 and y._version == 1
+    w = ember.zeros(2, 3)
+    v = w[0, 1:]
+    v.requires_grad_()                  # a view of a tensor needing no grad is a leaf
+    assert v.is_leaf and torch.zeros(2, 3)[0, 1:].requires_grad_().is_leaf
+
+
+def test_plain_basic_index_errors():
+    x = rand(2, 3, 4)
+    for fn in [lambda lib, x: x[2], lambda lib, x: x[0, -4], lambda lib, x: x[0, 0, 0, 0],
+               lambda lib, x: x[0, 1:2:0], lambda lib, x: x[::-1], lambda lib, x: x[:, 0:2.5],
+               lambda lib, x: x[0, 0, 4]]:
+        check_raises(fn, x)
+    for fn, msg in [(lambda x: x[2], "index 2 is out of bounds for dimension 0 with size 2"),
+                    (lambda x: x[0, 1, -5], "index -5 is out of bounds for dimension 2 with size 4"),
+                    (lambda x: x[0, 0, 0, 0], "too many indices for tensor of dimension 3"),
+                    (lambda x: x[:, ::-2], "step must be greater than zero")]:
+        with pytest.raises((IndexError, ValueError), match=msg):
+            fn(ember.from_numpy(x))
+        with pytest.raises((IndexError, ValueError), match=msg):
+            fn(torch.from_numpy(x))
+
+
 def test_negative_step_and_bad_indices():
     x = rand(2, 3, 4)
     for fn in [lambda lib, x: x[::-1], lambda lib, x: x[:, ::0], lambda lib, x: x[5],

@@ -340,7 +340,52 @@ def _zero_region(g, plan):
 # ---- __getitem__ / __setitem__ -------------------------------------------------------------------
 def getitem(self, index):
     """``self[index]`` with PyTorch's (= NumPy's) rules; basic indexing gives a view."""
+    if not (STATE.enabled and self._rg):
+        v = _plain_basic(self._data, index)
+        if v is not None:
+            return view_of(v, self)
     return _apply_plan(self, _plan(index, self._data.shape))
+
+
+_ELL = (Ellipsis,)
+
+
+def _plain_basic(d, index):
+    """``d[index]`` when ``index`` is an int, a plain slice or a tuple of them, in bounds; else None.
+
+    NOTE: the fast path of per-item data augmentation (``img[i, :, y:y + h, x:x + w]``): there NumPy's
+    view is PyTorch's, so no plan is parsed. The trailing Ellipsis keeps a full index a 0-d view
+    (NumPy would return a scalar). Anything else (None, Ellipsis, tensors, bools, NumPy ints, bad
+    steps, out of bounds) goes the general way, which raises PyTorch's errors."""
+    c = index.__class__
+    if c is not tuple:
+        if c is int or c is slice:
+            index = (index,)
+        else:
+            return None
+    shape = d.shape
+    if len(index) > len(shape):
+        return None
+    k = 0
+    for it in index:
+        c = it.__class__
+        if c is int:
+            n = shape[k]
+            if not -n <= it < n:
+                return None
+        elif c is slice:
+            if it.start.__class__ not in _BOUND or it.stop.__class__ not in _BOUND:
+                return None
+            st = it.step
+            if st is not None and (st.__class__ is not int or st <= 0):
+                return None
+        else:
+            return None
+        k += 1
+    return d[index + _ELL]
+
+
+_BOUND = frozenset((int, type(None)))
 
 
 class CopySlices(Node):
