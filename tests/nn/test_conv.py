@@ -136,6 +136,37 @@ def test_conv_transpose_1d_3d(xs, ws, kw, dtype):
     compare(conv_t(n, **kw), rand(*xs, dtype=dtype), rand(*ws, dtype=dtype), b)
 
 
+@pytest.fixture
+def two_image_chunks(monkeypatch):
+    """Convolutions run over the batch in chunks; force chunks of two images (and a last one of
+    one) so that the chunk loop, the reused buffers and the partial last chunk are exercised."""
+    from ember._ops import _conv_chunks
+    monkeypatch.setattr(_conv_chunks, "_chunk", lambda x, per_image, nl: 2)
+
+
+def _batch3(xs):
+    return (3,) + tuple(xs[1:]) if len(xs) == len(CONV2D[0][0]) else xs
+
+
+@pytest.mark.parametrize("xs,ws,kw", CONV2D)
+def test_conv2d_in_chunks(xs, ws, kw, two_image_chunks):
+    compare(conv(2, **kw), rand(*_batch3(xs)), rand(*ws), rand(ws[0]))
+
+
+@pytest.mark.parametrize("xs,ws,kw", CONV_T2D)
+def test_conv_transpose2d_in_chunks(xs, ws, kw, two_image_chunks):
+    compare(conv_t(2, **kw), rand(*_batch3(xs)), rand(*ws), rand(ws[1] * kw.get("groups", 1)))
+
+
+def test_conv1d_3d_in_chunks(two_image_chunks):
+    compare(conv(1, stride=2, padding=1, dilation=2, groups=2), rand(5, 4, 9), rand(4, 2, 2),
+            rand(4))
+    compare(conv(3, stride=(2, 1, 2), padding=(1, 0, 1), groups=2), rand(3, 4, 5, 4, 6),
+            rand(4, 2, 3, 1, 3), rand(4))
+    compare(conv_t(1, stride=2, padding=1, output_padding=1), rand(5, 3, 7), rand(3, 4, 3),
+            rand(4))
+
+
 def test_conv_transpose_is_the_adjoint_of_conv():
     x, w = ember.randn(2, 3, 7, 6), ember.randn(4, 3, 3, 3)
     y = ember.randn(2, 4, 4, 3)

@@ -4,8 +4,9 @@ behind ``F.unfold`` / ``F.fold``.
 Convolution is one primitive (PyTorch's ``ConvolutionBackward0``), forward and backward, because a
 composition of views, products and sums would materialise a copy per kernel offset and cost several
 times the memory and time. The array work is in :mod:`ember._ops._im2col`: im2col on a strided view
-plus one matrix product per group; backward recomputes the columns instead of keeping them (they
-are ``prod(kernel)`` times the input; recomputing costs about 5% of a step), computes only the
+plus one matrix product per group, a few images at a time (``_conv_chunks``); backward recomputes
+the columns chunk by chunk instead of keeping them (they are ``prod(kernel)`` times the input and
+recomputing them in cache is almost free), computes only the
 gradients needed, and when recording (``create_graph=True``) builds the gradients from these same
 primitives (a transposed convolution for the input, ``_weight_grad`` for the weight) so that
 higher derivatives work.
@@ -14,6 +15,7 @@ import builtins
 
 import numpy as np
 
+from ember._ops import _conv_chunks as C_
 from ember._ops import _im2col as K_
 from ember._tensor import Tensor, track, wrap
 from ember.autograd.grad_mode import STATE
@@ -37,7 +39,7 @@ class ConvolutionBackward0(Node):
     def backward(self, gy):
         x, w = self.saved_tensors
         nx, nw, nb = (e is not None for e in self._next)
-        g, groups, K = self.geom, self.groups, self.wshape[2:]
+        g, groups = self.geom, self.groups
         gb = gy.sum((0,) + tuple(range(2, gy._data.ndim))) if nb else None
         if STATE.enabled:  # create_graph: differentiable compositions of the primitives
             gx = _conv(gy, w, None, g, groups, not self.transposed) if nx else None
@@ -48,20 +50,17 @@ class ConvolutionBackward0(Node):
                 gw = None
             return gx, gw, gb
         gyd = gy._data
-        B = gyd.shape[0]
         gx = gw = None
         if not self.transposed:
-            cf = K_.channels_first(gyd, groups)  # shared by both products
-            if nw:
-                gw = wrap(K_.weight_grad(cf, K_.columns(x._data, K, g, groups), self.wshape))
+            gx, gw = C_.backward(x._data if nw else None, w._data if nx else None, gyd, g, groups,
+                                 nx, nw, self.wshape)
+        else:  # the roles of input and output swap
             if nx:
-                gx = wrap(K_.scatter(w._data, gyd, g, groups, cf))
-        else:
-            cols = K_.columns(gyd, K, g, groups)  # shared by both products
-            if nx:
-                gx = wrap(K_.forward(w._data, cols, B, g.L))
+                gx = C_.forward(gyd, w._data, g, groups)
             if nw:
-                gw = wrap(K_.weight_grad(K_.channels_first(x._data, groups), cols, self.wshape))
+                gw = C_.backward(gyd, None, x._data, g, groups, False, True, self.wshape)[1]
+        gx = None if gx is None else wrap(gx)
+        gw = None if gw is None else wrap(gw)
         return gx, gw, gb
 
 
@@ -74,11 +73,10 @@ def _conv(input, weight, bias, g, groups, transposed):
     ``transposed=False`` maps ``(B, C, *g.S) -> (B, O, *g.L)``, ``True`` the other way."""
     x, w = input._data, weight._data
     b = None if bias is None else bias._data
-    B = x.shape[0]
     if not transposed:
-        r = K_.forward(w, K_.columns(x, w.shape[2:], g, groups), B, g.L, b)
+        r = C_.forward(x, w, g, groups, b)
     else:
-        r = K_.scatter(w, x, g, groups)
+        r = C_.backward(None, w, x, g, groups, True, False)[0]
         if b is not None:
             r += b.reshape((-1,) + (1,) * len(g.S))
     if _needs(input, weight, bias):
@@ -104,10 +102,7 @@ class ConvolutionBackwardBackward0(Node):
 def _weight_grad(x, gy, g, groups, wshape):
     """The weight gradient of ``_conv(x, w, g)`` for output gradient ``gy``, as a differentiable
     op: ``sum_{b, l} gy[b, o, l] * x_padded[b, c, l * stride + k * dilation]``."""
-    xd, gyd = x._data, gy._data
-    cols = K_.columns(xd, wshape[2:], g, groups)
-    r = K_.weight_grad(K_.channels_first(gyd, groups), cols, wshape)
-    del cols
+    r = C_.backward(x._data, None, gy._data, g, groups, False, True, wshape)[1]
     if _needs(x, gy):
         node = ConvolutionBackwardBackward0()
         node.geom, node.groups = g, groups
