@@ -271,6 +271,46 @@ def test_out_argument():
         assert o2.sum().item() == 18.0
 
 
+# two tensors of one dtype and no graph take the binary ops' fast path (no promotion, no node)
+SAME_DTYPE = [F32, F64, np.float16, np.int64, np.int32, np.uint8, np.int8, np.complex64, np.bool_]
+
+
+@pytest.mark.parametrize("dt", SAME_DTYPE, ids=[np.dtype(d).name for d in SAME_DTYPE])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_same_dtype_fast_path(op, dt):
+    a = noncontig(rand(3, 4, dtype=F64) * 4).astype(dt)
+    b = (positive(3, 1) * 2).astype(dt)   # divisors away from 0 (1 for bool)
+    rtol = {"rtol": 1e-3, "atol": 1e-3} if dt == np.float16 else {}
+    same(lambda lib, x, y: getattr(lib, op)(x, y), a, b, **rtol)   # values, dtype or the error
+    same(lambda lib, x, y: getattr(lib, op)(x, y), b, a, **rtol)
+    same(lambda lib, x, y: getattr(lib, op)(x[0, 0], y[0, 0]), a, b, **rtol)  # 0-d with 0-d
+    msg = "Subtraction" if op == "sub" and dt == np.bool_ else "must match the size"
+    check_raises(lambda lib, x, y: getattr(lib, op)(x, y), a, a[:2], match=msg)
+
+
+@pytest.mark.parametrize("op", ["__add__", "__sub__", "__mul__", "__truediv__"])
+def test_same_dtype_fast_path_keeps_autograd(op):
+    a, b = rand(2, 3, dtype=F64), positive(3, dtype=F64)
+    compare(lambda lib, x, y: getattr(x, op)(y), a, b)      # both require grad
+    for lib in (torch, ember):
+        x, y = lib.tensor(a, requires_grad=True), lib.tensor(b)
+        r = getattr(y, op)(x)                                 # only the second one does
+        assert r.requires_grad and r.grad_fn is not None
+        with lib.no_grad():
+            assert getattr(x, op)(y).grad_fn is None
+        p = (lib.nn.Parameter(lib.tensor(a)))                 # a Tensor subclass
+        assert type(getattr(p, op)(y).grad_fn).__name__ == type(r.grad_fn).__name__
+
+
+def test_same_dtype_division_by_zero_is_silent():
+    import warnings
+    a, b = np.array([1.0, 0.0, -1.0, np.inf], F32), np.array([0.0, 0.0, 0.0, np.inf], F32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compare(lambda lib, x, y: x / y, a, b, grad=False)
+        compare(lambda lib, x, y: x / y, a[:1], b[:1].astype(F64), grad=False)
+
+
 @pytest.mark.parametrize("fn", [
     lambda lib, x, y: x * y * x, lambda lib, x, y: x / y, lambda lib, x, y: x ** y,
     lambda lib, x, y: lib.atan2(x, y), lambda lib, x, y: (x - y) ** 3, lambda lib, x, y: 2 ** x / y,

@@ -20,6 +20,19 @@ __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide",
            "floor_divide", "remainder", "fmod", "pow", "float_power", "atan2", "arctan2", "lerp",
            "neg", "negative", "positive"]
 
+_ONE = 1  # ``alpha is _ONE``: the default alpha (a 1 that is not True or 1.0), checked in one step
+
+
+def _plain(a, b):
+    """Whether ``a`` and ``b`` are plain Tensors of one dtype on one kind of array and no graph is
+    recorded: then a binary op needs no promotion and no node.
+
+    NOTE: the fast path of add/sub/mul/div, which per-item data pipelines (``(crop - mean) / std``)
+    call tens of thousands of times an epoch. ``is`` on dtypes is conservative: NumPy's built-in
+    dtypes are singletons, and an equal dtype that is another object takes the general path."""
+    return (a.__class__ is b.__class__ is Tensor and a._data.dtype is b._data.dtype
+            and a._data.__class__ is b._data.__class__ and not (STATE.enabled and (a._rg or b._rg)))
+
 
 # ---- add / sub / mul / div -----------------------------------------------------------------------
 class AddBackward0(Node):
@@ -34,6 +47,11 @@ def add(input, other, *, alpha=1, out=None):
 
         ember.add(ember.ones(2, 3), ember.ones(3), alpha=2)   # all 3.
     """
+    if alpha is _ONE and out is None and _plain(input, other):
+        try:
+            return wrap(input._data + other._data)
+        except ValueError:
+            pass  # the general path raises PyTorch's error
     ta, tb, ad, bd = binary_operands(input, other)
     if alpha.__class__ is not int or alpha != 1:
         _check_alpha(ad if ta is not None else bd, alpha)
@@ -84,6 +102,12 @@ def _no_bool_sub(input, other):
 
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``."""
+    if (alpha is _ONE and out is None and _plain(input, other)
+            and input._data.dtype.kind != "b"):
+        try:
+            return wrap(input._data - other._data)
+        except ValueError:
+            pass
     _no_bool_sub(input, other)
     ta, tb, ad, bd = binary_operands(input, other)
     if alpha.__class__ is not int or alpha != 1:
@@ -143,6 +167,11 @@ class MulBackward0(Node):
 
 def mul(input, other, *, out=None):
     """``input * other``."""
+    if out is None and _plain(input, other):
+        try:
+            return wrap(input._data * other._data)
+        except ValueError:
+            pass
     ta, tb, ad, bd = binary_operands(input, other)
     try:
         r = ad * bd
@@ -179,6 +208,11 @@ def div(input, other, *, rounding_mode=None, out=None):
     ``'trunc'`` (round towards zero) or ``'floor'`` (round down)."""
     if rounding_mode is not None:
         return _rounded_div(input, other, rounding_mode, out)
+    if out is None and _plain(input, other) and input._data.dtype.kind in "fc":
+        try:
+            return wrap(_quiet_divide(input._data, other._data))
+        except ValueError:
+            pass
     ta, tb, ad, bd = binary_operands(input, other)
     if (ad if ta is not None else bd).dtype.kind in _INT:  # int / int is a float, as in Python
         from ember._dtype import get_default_dtype
@@ -186,8 +220,7 @@ def div(input, other, *, rounding_mode=None, out=None):
         ad = ad.astype(ft) if ta is not None else ad
         bd = bd.astype(ft) if tb is not None else bd
     try:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = ad / bd
+        r = _quiet_divide(ad, bd)
     except ValueError:
         raise shape_error(ad, bd) from None
     if STATE.enabled and (ta is not None and ta._rg or tb is not None and tb._rg):
@@ -198,6 +231,13 @@ def div(input, other, *, rounding_mode=None, out=None):
             node.save_for_backward(ad if ta is None else ta, tb)
         return _out(track(r, node, (ta, tb)), out)
     return _out(wrap(r), out)
+
+
+# NOTE: x / 0 is inf and 0 / 0 nan without a warning, as in PyTorch. As a decorator errstate costs
+# half of what a ``with`` block does
+@np.errstate(divide="ignore", invalid="ignore")
+def _quiet_divide(a, b):
+    return a / b
 
 
 def _rtruediv(self, other):
