@@ -136,12 +136,16 @@ def test_conv_transpose_1d_3d(xs, ws, kw, dtype):
     compare(conv_t(n, **kw), rand(*xs, dtype=dtype), rand(*ws, dtype=dtype), b)
 
 
-@pytest.fixture
-def two_image_chunks(monkeypatch):
-    """Convolutions run over the batch in chunks; force chunks of two images (and a last one of
-    one) so that the chunk loop, the reused buffers and the partial last chunk are exercised."""
+@pytest.fixture(params=["channels-first", "channels-last"])
+def two_image_chunks(request, monkeypatch):
+    """Convolutions run over the batch in chunks, with columns channels-first or (one group)
+    channels-last: force chunks of two images (and a last one of one), in each layout, so that
+    the chunk loop, the reused buffers and the partial last chunk are exercised."""
     from ember._ops import _conv_chunks
     monkeypatch.setattr(_conv_chunks, "_chunk", lambda x, per_image, nl: 2)
+    last = request.param == "channels-last"
+    monkeypatch.setattr(_conv_chunks, "_channels_last",
+                        lambda C, g, groups, xp, B: last and groups == 1)
 
 
 def _batch3(xs):

@@ -58,35 +58,40 @@ def windows(xpad, g, K):
 
 
 class Fold:
-    """col2im into ``out`` (n, C, *S): sum a ``(n, C, *K, *L)`` array of columns (any strides)
-    back onto the windows they were taken from; padding is dropped. Built once per geometry, so
-    a convolution's backward can fold chunk after chunk with one accumulation buffer."""
+    """col2im into ``out`` (n, C, *S): sum columns back onto the windows they were taken from;
+    padding is dropped. Columns are ``(n, C, *K, *L)`` or, ``channels_last``, ``(n, *L, *K, C)``
+    (any strides). Built once per geometry, so a convolution's backward can fold chunk after
+    chunk with one accumulation buffer."""
 
-    def __init__(self, g, K, C, nb, dtype, xp):
+    def __init__(self, g, K, C, nb, dtype, xp, channels_last=False):
         P = extent(g, K)
-        self.direct = all(lo == 0 and p == s for lo, p, s in zip(g.lo, P, g.S))
+        d, cl = len(K), channels_last
+        self.direct = not cl and all(lo == 0 and p == s for lo, p, s in zip(g.lo, P, g.S))
         if not self.direct:
-            self.acc = xp.empty((nb, C) + P, dtype)
+            self.acc = xp.empty((nb,) + P + (C,) if cl else (nb, C) + P, dtype)
             dst, src = zip(*(_overlap(-lo, p, s) for lo, s, p in zip(g.lo, g.S, P)))
-            self.dst, self.src = (Ellipsis,) + dst, (Ellipsis,) + src
-            self.full = all(d.start == 0 and d.stop == s for d, s in zip(dst, g.S))
+            self.dst = (Ellipsis,) + dst
+            self.src = (slice(None),) + src + (slice(None),) if cl else (Ellipsis,) + src
+            self.full = all(a.start == 0 and a.stop == s for a, s in zip(dst, g.S))
+        self.move = (0, d + 1) + tuple(range(1, d + 1)) if cl else None
         # NOTE: one add per kernel offset: each adds all window positions of that offset at once
-        self.offsets = [(k, (slice(None), slice(None)) + tuple(
-            slice(i * d, i * d + (m - 1) * s + 1, s)
-            for i, d, m, s in zip(k, g.dilation, g.L, g.stride)))
-            for k in itertools.product(*map(range, K))]
+        head, tail = ((slice(None),), (slice(None),)) if cl else ((slice(None),) * 2, ())
+        self.offsets = [((slice(None),) * (1 + d) + k + tail if cl else head + k,
+                         head + tuple(slice(i * dl, i * dl + (m - 1) * s + 1, s) for i, dl, m, s
+                                      in zip(k, g.dilation, g.L, g.stride)) + tail)
+                        for k in itertools.product(*map(range, K))]
 
     def __call__(self, out, cols):
         n = out.shape[0]
         acc = out if self.direct else self.acc[:n]
         acc[...] = 0
-        head = (slice(None), slice(None))
-        for k, dst in self.offsets:
-            acc[dst] += cols[head + k]
+        for src, dst in self.offsets:
+            acc[dst] += cols[src]
         if not self.direct:
             if not self.full:
                 out[...] = 0
-            out[self.dst] = acc[self.src]
+            r = acc[self.src]
+            out[self.dst] = r if self.move is None else r.transpose(self.move)
         return out
 
 
