@@ -165,6 +165,28 @@ def test_randint():
                 match="from is out of bounds for unsigned char")
 
 
+@pytest.mark.parametrize("args", [(0, 5, (2,)), (7, (3, 4)), (-3, 4, ()), (2, 3, (0, 2)),
+                                  (-(1 << 63), (1 << 63) - 1, (3,))])
+def test_randint_fast_path_draws_what_the_general_path_draws(args):
+    ember.manual_seed(5)
+    a = ember.randint(*args)                  # ints and a tuple of ints: the fast path
+    ember.manual_seed(5)
+    b = ember.randint(*args, generator=ember.default_generator, dtype=ember.int64)
+    t = torch.randint(*args)
+    assert a.dtype == b.dtype == ember.int64 and a.shape == t.shape and not a.requires_grad
+    np.testing.assert_array_equal(vals(a), vals(b))
+
+
+def test_randint_fast_path_errors():
+    for fn in [lambda lib: lib.randint(0, 5, (-1,)), lambda lib: lib.randint(5, 5, (2,)),
+               lambda lib: lib.randint(0, 1 << 63, (2,)), lambda lib: lib.randint(0.5, 3, (2,)),
+               lambda lib: lib.randint(-(1 << 63) - 1, 0, (2,)),
+               lambda lib: lib.randint(0, 5, (2.0,)), lambda lib: lib.randint(0, 5, 2),
+               lambda lib: lib.randint(0, 5, (2,), requires_grad=True)]:
+        raises_same(fn)
+    raises_same(lambda lib: lib.randint(3, 1, (2,)), match="expects 'from' to be less than 'to'")
+
+
 def test_randperm():
     for n in [0, 1, 5, 100]:
         p = ember.randperm(n)

@@ -126,6 +126,20 @@ def _int_sample(rng, low, high, shape, nd, fn="random_"):
     return rng.integers(low, high, shape).astype(nd, copy=False)
 
 
+_I64_MIN, _I64_END = -(1 << 63), 1 << 63
+
+
+def _plain_shape(size):
+    """Whether ``size`` is a tuple of non-negative Python ints (NOTE: ``randint``'s fast path, for
+    data augmentation's per-item ``randint(0, 5, (2,))``: no argument parsing, int64 drawn as is)."""
+    if size.__class__ is not tuple:
+        return False
+    for s in size:
+        if s.__class__ is not int or s < 0:
+            return False
+    return True
+
+
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
             device=None, requires_grad=False, pin_memory=False):
     """Integers drawn uniformly from ``[low, high)``; ``randint(high, size)`` starts at 0.
@@ -136,6 +150,10 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     """
     if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
+    if (generator is out is dtype is device is None and requires_grad is False
+            and low.__class__ is high.__class__ is int and _I64_MIN <= low < high < _I64_END
+            and _plain_shape(size)):
+        return wrap(default_generator._rng.integers(low, high, size))
     if size is None or high is None:
         raise TypeError("randint() received an invalid combination of arguments: expected "
                         "(int high, tuple of ints size) or (int low, int high, tuple of ints size)")
@@ -145,8 +163,10 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     shape = size_arg((size,))
     nd = _dtype.as_dtype(dtype).np if dtype is not None else (
         out._data.dtype if out is not None else np.dtype(np.int64))
-    arr = _int_sample(_rng_for(generator, device), operator.index(low), operator.index(high),
-                      shape, nd)
+    low, high = operator.index(low), operator.index(high)
+    if not (_I64_MIN <= low < _I64_END and _I64_MIN <= high < _I64_END):
+        raise ValueError("Overflow when unpacking long long")  # PyTorch's bounds are int64s
+    arr = _int_sample(_rng_for(generator, device), low, high, shape, nd)
     return _finish(arr, out, requires_grad)
 
 
