@@ -114,3 +114,31 @@ def test_collate_keeps_grad_and_mixed_dtypes_go_through_stack():
     assert out.requires_grad and out.shape == (2, 2)
     tr, er = both(lambda lib: lib.utils.data.default_collate([t(lib, [1, 2]), t(lib, [0.5, 1.0])]))
     assert er == tr
+
+
+@pytest.mark.parametrize("batch", [
+    lambda lib: [lib.from_numpy(np.arange(12.0).reshape(3, 4)[:, k:k + 2]) for k in range(3)],
+    lambda lib: [lib.tensor([[1, 2]], dtype=lib.uint8), lib.tensor([[3, 4]], dtype=lib.uint8)],
+    lambda lib: [lib.zeros(0, 2), lib.zeros(0, 2)],
+    lambda lib: [lib.tensor([True]), lib.tensor([False])],
+    lambda lib: [2 ** 62, -3], lambda lib: [0.25, 1e300],
+    lambda lib: [lib.ones(2), lib.ones(2, dtype=lib.float64)],   # promoted, not cast down
+])
+def test_stacking_fast_paths_like_torch(batch):
+    tr, er = both(lambda lib: lib.utils.data.default_collate(batch(lib)))
+    assert er == tr
+    items = [ember.ones(2, 3), ember.ones(2, 3)]
+    out = ember.utils.data.default_collate(items)
+    out.fill_(2.0)           # a new tensor, not a view of an item
+    assert items[0].sum().item() == 6.0 and items[0]._version == 0
+
+
+@pytest.mark.parametrize("batch", [
+    lambda lib: [lib.zeros(3, 3), lib.zeros(2, 3), lib.zeros(4, 3)],  # 9 rows, as 3 x 3 would be
+    lambda lib: [lib.zeros(2, 3), lib.zeros(2, 4)],
+    lambda lib: [lib.zeros(2, 3), lib.zeros(3, 2)],
+    lambda lib: [lib.zeros(6), lib.zeros(2, 3)],
+    lambda lib: [2 ** 63, 1],
+])
+def test_stacking_fast_paths_errors_like_torch(batch):
+    same_error(lambda lib: lib.utils.data.default_collate(batch(lib)))
