@@ -171,6 +171,32 @@ def test_conv1d_3d_in_chunks(two_image_chunks):
             rand(4))
 
 
+SMALL_MAPS = [  # output maps of at most 4 positions: one product per position over its taps
+    (conv(2, padding=1), (2, 5, 1, 1), (4, 5, 3, 3)),
+    (conv(2, padding=1), (3, 5, 2, 2), (4, 5, 3, 3)),
+    (conv(2, stride=2, padding=1), (2, 3, 4, 4), (4, 3, 3, 3)),
+    (conv(2, padding=(2, 1), dilation=2), (2, 3, 2, 1), (4, 3, 3, 2)),
+    (conv(2), (2, 3, 3, 3), (4, 3, 3, 3)),
+    (conv(1, padding=2), (2, 3, 3), (4, 3, 5)),
+    (conv(3, padding=1), (2, 3, 1, 2, 2), (4, 3, 3, 3, 3)),
+    (conv_t(2, padding=1), (2, 4, 2, 2), (4, 3, 3, 3)),
+    (conv_t(2, stride=2), (2, 4, 1, 1), (4, 3, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("fn,xs,ws", SMALL_MAPS)
+def test_small_output_maps(fn, xs, ws, monkeypatch):
+    from ember._ops import _conv_small
+    calls = []
+    for name in ("forward", "backward"):
+        real = getattr(_conv_small, name)
+        monkeypatch.setattr(_conv_small, name,
+                            lambda *a, _real=real, **k: calls.append(1) or _real(*a, **k))
+    b = ws[1] if fn.__qualname__.startswith("conv_t") else ws[0]
+    compare(fn, rand(*xs), rand(*ws), rand(b))
+    assert calls  # the small-map path ran
+
+
 def test_conv_transpose_is_the_adjoint_of_conv():
     x, w = ember.randn(2, 3, 7, 6), ember.randn(4, 3, 3, 3)
     y = ember.randn(2, 4, 4, 3)

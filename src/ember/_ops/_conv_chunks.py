@@ -21,6 +21,7 @@ cache.
 import numpy as np
 
 from ember._backend import xp_of
+from ember._ops import _conv_small
 from ember._ops._im2col import Fold, _overlap, _prod, extent, windows
 
 # NOTE: a few MB of columns per chunk (L2 is 1 MB a core, L3 tens of MB); but at least
@@ -124,6 +125,8 @@ def _mm(a, b, out):
 
 def forward(x, w, g, groups, bias=None):
     """Convolution ``x`` (B, C, *g.S) by ``w`` (O, C/G, *K) -> (B, O, *g.L), plus ``bias``."""
+    if _conv_small.useful(g, groups):
+        return _conv_small.forward(x, w, g, bias)
     xp = xp_of(x)
     B = x.shape[0]
     O, K = w.shape[0], w.shape[2:]
@@ -153,6 +156,8 @@ def backward(x, w, gy, g, groups, need_x=True, need_w=True, wshape=None):
     ``wshape`` gives the weight's shape). ``gx`` alone is a transposed convolution of ``gy``."""
     xp = xp_of(gy)
     wshape = tuple(w.shape) if w is not None else tuple(wshape)
+    if _conv_small.useful(g, groups):
+        return _conv_small.backward(x, w, gy, g, need_x, need_w, wshape)
     B, O = gy.shape[:2]
     K = wshape[2:]
     C = wshape[1] * groups
