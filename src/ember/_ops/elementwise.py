@@ -233,11 +233,19 @@ def div(input, other, *, rounding_mode=None, out=None):
     return _out(wrap(r), out)
 
 
-# NOTE: x / 0 is inf and 0 / 0 nan without a warning, as in PyTorch. As a decorator errstate costs
-# half of what a ``with`` block does
-@np.errstate(divide="ignore", invalid="ignore")
-def _quiet_divide(a, b):
+def _divide(a, b):
     return a / b
+
+
+# NOTE: x / 0 is inf and 0 / 0 nan without a warning, as in PyTorch. NumPy 2's errstate as a
+# decorator costs half of a ``with`` block and is thread-safe; NumPy 1's keeps the saved state on
+# the shared object, so there each call makes its own
+if np.__version__.startswith("1."):
+    def _quiet_divide(a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a / b
+else:
+    _quiet_divide = np.errstate(divide="ignore", invalid="ignore")(_divide)
 
 
 def _rtruediv(self, other):
