@@ -3,7 +3,7 @@ import os
 
 import numpy as np
 
-from ember import _dtype
+from ember import _backend, _dtype
 from ember._tensor import Tensor
 
 __all__ = ["is_tensor", "numel", "is_floating_point", "is_complex", "is_nonzero", "result_type",
@@ -79,6 +79,9 @@ class iinfo:
 
 def get_num_threads():
     """Threads used by NumPy's BLAS (all cores unless limited)."""
+    n = _backend.blas_num_threads()
+    if n is not None:
+        return n
     try:
         from threadpoolctl import threadpool_info
         return max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"),
@@ -88,7 +91,12 @@ def get_num_threads():
 
 
 def set_num_threads(n):
-    """Limit NumPy's BLAS threads (needs ``threadpoolctl``; a no-op without it)."""
+    """Limit NumPy's BLAS threads (OpenBLAS directly; another BLAS through ``threadpoolctl``
+    when installed, else a no-op). Convolutions also run their chunks on this many threads."""
+    if int(n) < 1:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    if _backend.set_blas_num_threads(n):
+        return
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:

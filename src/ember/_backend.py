@@ -32,6 +32,52 @@ def _keep_freed_memory():
 _keep_freed_memory()
 
 
+_blas_ctl = None
+
+
+def _openblas_ctl():
+    """``(get, set)`` of the thread count of NumPy's OpenBLAS through ctypes, else None (another
+    BLAS, or not found). Found among the libraries this process has loaded, as threadpoolctl
+    does, without that dependency."""
+    global _blas_ctl
+    if _blas_ctl is not None:
+        return _blas_ctl or None
+    _blas_ctl = False
+    try:
+        import ctypes
+        with open("/proc/self/maps") as f:
+            paths = {line.split(None, 5)[5].strip() for line in f
+                     if "openblas" in line.lower() and len(line.split(None, 5)) == 6}
+        for path in sorted(paths):
+            lib = ctypes.CDLL(path)
+            for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""),
+                                   ("openblas", "64_"), ("openblas", "")):
+                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                if get is not None and put is not None:
+                    get.restype, get.argtypes = ctypes.c_int, []
+                    put.restype, put.argtypes = None, [ctypes.c_int]
+                    _blas_ctl = (get, put)
+                    return _blas_ctl
+    except (OSError, ImportError, IndexError):  # no /proc (not Linux), or an odd library
+        pass
+    return None
+
+
+def blas_num_threads():
+    """Threads NumPy's BLAS uses now; None when it cannot be told (not OpenBLAS)."""
+    ctl = _openblas_ctl()
+    return ctl[0]() if ctl else None
+
+
+def set_blas_num_threads(n):
+    """Set NumPy's BLAS thread count; False when it cannot be set (not OpenBLAS)."""
+    ctl = _openblas_ctl()
+    if ctl:
+        ctl[1](int(n))
+    return bool(ctl)
+
+
 def cupy():
     """Import CuPy on first use; a clear error when it (or a GPU) is missing."""
     global _cupy

@@ -136,16 +136,20 @@ def test_conv_transpose_1d_3d(xs, ws, kw, dtype):
     compare(conv_t(n, **kw), rand(*xs, dtype=dtype), rand(*ws, dtype=dtype), b)
 
 
-@pytest.fixture(params=["channels-first", "channels-last"])
+@pytest.fixture(params=["channels-first", "channels-last", "channels-first-2-threads",
+                        "channels-last-2-threads"])
 def two_image_chunks(request, monkeypatch):
     """Convolutions run over the batch in chunks, with columns channels-first or (one group)
-    channels-last: force chunks of two images (and a last one of one), in each layout, so that
-    the chunk loop, the reused buffers and the partial last chunk are exercised."""
-    from ember._ops import _conv_chunks
+    channels-last, the chunks dealt out to threads: force chunks of two images (and a last one of
+    one), in each layout, on one thread and on two, so that the chunk loop, the reused buffers,
+    the partial last chunk and the threads' shares of the weight gradient are exercised."""
+    from ember._ops import _conv_chunks, _parallel
     monkeypatch.setattr(_conv_chunks, "_chunk", lambda x, per_image, nl: 2)
-    last = request.param == "channels-last"
+    last = request.param.startswith("channels-last")
     monkeypatch.setattr(_conv_chunks, "_channels_last",
                         lambda C, g, groups, xp, B: last and groups == 1)
+    threads = 2 if request.param.endswith("2-threads") else 1
+    monkeypatch.setattr(_parallel, "workers", lambda parts: min(parts, threads))
 
 
 def _batch3(xs):

@@ -21,7 +21,7 @@ cache.
 import numpy as np
 
 from ember._backend import xp_of
-from ember._ops import _conv_small
+from ember._ops import _conv_small, _parallel
 from ember._ops._im2col import Fold, _overlap, _prod, extent, windows
 
 # NOTE: a few MB of columns per chunk (L2 is 1 MB a core, L3 tens of MB); but at least
@@ -108,12 +108,19 @@ def _channels_last(C, g, groups, xp, B):
 
 def _chunk(x, per_image, nl):
     """Images per chunk: the whole batch on a GPU, else about ``_CHUNK_BYTES`` of columns
-    (``per_image`` elements a image, ``nl`` positions)."""
+    (``per_image`` elements a image, ``nl`` positions), and at least one chunk per thread."""
     B = x.shape[0]
     if xp_of(x) is not np:
         return max(B, 1)
     n = max(_CHUNK_BYTES // max(per_image * x.itemsize, 1), -(-_MIN_COLUMNS // max(nl, 1)), 1)
-    return max(1, min(B, n))
+    return max(1, min(B, n, -(-B // _parallel.workers(B))))
+
+
+def _split(B, nb):
+    """The chunks ``[(b0, b1), ...]`` of a batch, dealt out to threads: ``(per thread, n)``."""
+    chunks = [(b0, min(B, b0 + nb)) for b0 in range(0, B, nb)]
+    n = _parallel.workers(len(chunks))
+    return [chunks[i::n] for i in range(n)], n
 
 
 def _mm(a, b, out):
@@ -132,21 +139,36 @@ def forward(x, w, g, groups, bias=None):
     O, K = w.shape[0], w.shape[2:]
     nl = _prod(g.L)
     nb = _chunk(x, x.shape[1] * _prod(K) * nl, nl)
-    if _channels_last(x.shape[1], g, groups, xp, B):
-        return _forward_last(x, w, g, bias, nb)
-    cols = _Columns(x, K, g, groups, nb)
-    wm = w.reshape(groups, O // groups, -1)
     y = xp.empty((B, O) + tuple(g.L), x.dtype)
-    obuf = xp.empty(O * min(nb, B) * nl, x.dtype)
-    for b0 in range(0, B, nb):
-        b1 = min(B, b0 + nb)
-        n = b1 - b0
-        o = obuf[:O * n * nl].reshape(groups, O // groups, n * nl)
-        _mm(wm, cols(b0, b1), o)
-        o = o.reshape(O, n, nl)
-        if bias is not None:
-            o += bias.reshape(O, 1, 1)
-        y[b0:b1].reshape(n, O, nl)[...] = o.swapaxes(0, 1)
+    parts, nt = _split(B, nb)
+    if _channels_last(x.shape[1], g, groups, xp, B):
+        wt = _weight_last(w)
+
+        def part(i):
+            cols = _ColumnsLast(x, K, g, nb)
+            obuf = xp.empty((min(nb, B) * nl, O), x.dtype)
+            for b0, b1 in parts[i]:
+                n = b1 - b0
+                o = obuf[:n * nl]
+                xp.matmul(cols(b0, b1), wt, out=o)
+                if bias is not None:
+                    o += bias
+                y[b0:b1].reshape(n, O, nl)[...] = o.reshape(n, nl, O).transpose(0, 2, 1)
+    else:
+        wm = w.reshape(groups, O // groups, -1)
+
+        def part(i):
+            cols = _Columns(x, K, g, groups, nb)
+            obuf = xp.empty(O * min(nb, B) * nl, x.dtype)
+            for b0, b1 in parts[i]:
+                n = b1 - b0
+                o = obuf[:O * n * nl].reshape(groups, O // groups, n * nl)
+                _mm(wm, cols(b0, b1), o)
+                o = o.reshape(O, n, nl)
+                if bias is not None:
+                    o += bias.reshape(O, 1, 1)
+                y[b0:b1].reshape(n, O, nl)[...] = o.swapaxes(0, 1)
+    _parallel.run(part, nt)
     return y
 
 
@@ -163,43 +185,54 @@ def backward(x, w, gy, g, groups, need_x=True, need_w=True, wshape=None):
     C = wshape[1] * groups
     nk, nl = _prod(K), _prod(g.L)
     nb = _chunk(gy, max(C * nk, O) * nl, nl)
+    parts, nt = _split(B, nb)
+    gx = xp.empty((B, C) + tuple(g.S), gy.dtype) if need_x else None
     if _channels_last(C, g, groups, xp, B):
-        return _backward_last(x, w, gy, g, need_x, need_w, wshape, nb)
-    gbuf = xp.empty(O * min(nb, B) * nl, gy.dtype)
-    gx = gw = None
-    if need_w:
-        cols = _Columns(x, K, g, groups, nb)
-        gw = xp.zeros((groups, O // groups, C // groups * nk), gy.dtype)
-        part = xp.empty_like(gw)
+        gws = _parallel.run(_backward_last(x, w, gy, gx, g, need_w, wshape, nb, parts), nt)
+        if not need_w:
+            return gx, None
+        d = len(K)  # (*K, C, O) -> (O, C, *K)
+        order = (d + 1, d) + tuple(range(d))
+        return gx, xp.ascontiguousarray(sum(gws[1:], gws[0]).reshape(
+            tuple(K) + (C, O)).transpose(order))
     if need_x:
         wt = w.reshape(groups, O // groups, -1).swapaxes(1, 2)
-        gx = xp.empty((B, C) + tuple(g.S), gy.dtype)
-        cbuf = xp.empty(C * nk * min(nb, B) * nl, gy.dtype)
-        fold = Fold(g, K, C, min(nb, B), gy.dtype, xp)
         d = len(K)  # (C, *K, n, *L) -> (n, C, *K, *L)
         order = (d + 1, 0) + tuple(range(1, d + 1)) + tuple(range(d + 2, 2 * d + 2))
-    for b0 in range(0, B, nb):
-        b1 = min(B, b0 + nb)
-        n = b1 - b0
-        gc = gbuf[:O * n * nl].reshape(O, n, nl)
-        gc[...] = gy[b0:b1].reshape(n, O, nl).swapaxes(0, 1)
-        gc = gc.reshape(groups, O // groups, n * nl)
+
+    def part(i):
+        gbuf = xp.empty(O * min(nb, B) * nl, gy.dtype)
+        gw = None
         if need_w:
-            c = cols(b0, b1)
-            # NOTE: OpenBLAS is slow on few output rows with a long inner dimension; computing
-            # the transpose puts the larger side first
-            if c.shape[1] >= gc.shape[1]:
-                _mm(c, gc.swapaxes(1, 2), part.swapaxes(1, 2))
-            else:
-                _mm(gc, c.swapaxes(1, 2), part)
-            gw += part
+            cols = _Columns(x, K, g, groups, nb)
+            gw = xp.zeros((groups, O // groups, C // groups * nk), gy.dtype)
+            acc = xp.empty_like(gw)
         if need_x:
-            gcols = cbuf[:C * nk * n * nl].reshape(groups, C // groups * nk, n * nl)
-            _mm(wt, gc, gcols)
-            fold(gx[b0:b1], gcols.reshape((C,) + tuple(K) + (n,) + tuple(g.L)).transpose(order))
-    if gw is not None:
-        gw = gw.reshape(wshape)
-    return gx, gw
+            cbuf = xp.empty(C * nk * min(nb, B) * nl, gy.dtype)
+            fold = Fold(g, K, C, min(nb, B), gy.dtype, xp)
+        for b0, b1 in parts[i]:
+            n = b1 - b0
+            gc = gbuf[:O * n * nl].reshape(O, n, nl)
+            gc[...] = gy[b0:b1].reshape(n, O, nl).swapaxes(0, 1)
+            gc = gc.reshape(groups, O // groups, n * nl)
+            if need_w:
+                c = cols(b0, b1)
+                # NOTE: OpenBLAS is slow on few output rows with a long inner dimension;
+                # computing the transpose puts the larger side first
+                if c.shape[1] >= gc.shape[1]:
+                    _mm(c, gc.swapaxes(1, 2), acc.swapaxes(1, 2))
+                else:
+                    _mm(gc, c.swapaxes(1, 2), acc)
+                gw += acc
+            if need_x:
+                gcols = cbuf[:C * nk * n * nl].reshape(groups, C // groups * nk, n * nl)
+                _mm(wt, gc, gcols)
+                fold(gx[b0:b1], gcols.reshape((C,) + tuple(K) + (n,) + tuple(g.L)).transpose(
+                    order))
+        return gw
+
+    gws = _parallel.run(part, nt)
+    return gx, (sum(gws[1:], gws[0]).reshape(wshape) if need_w else None)
 
 
 def _weight_last(w):
@@ -209,56 +242,37 @@ def _weight_last(w):
     return xp_of(w).ascontiguousarray(t).reshape(-1, w.shape[0])
 
 
-def _forward_last(x, w, g, bias, nb):
-    """:func:`forward` with channels-last columns (one group)."""
-    xp = xp_of(x)
-    B, O = x.shape[0], w.shape[0]
-    nl = _prod(g.L)
-    cols = _ColumnsLast(x, w.shape[2:], g, nb)
-    wt = _weight_last(w)
-    y = xp.empty((B, O) + tuple(g.L), x.dtype)
-    obuf = xp.empty((min(nb, B) * nl, O), x.dtype)
-    for b0 in range(0, B, nb):
-        b1 = min(B, b0 + nb)
-        n = b1 - b0
-        o = obuf[:n * nl]
-        xp.matmul(cols(b0, b1), wt, out=o)
-        if bias is not None:
-            o += bias
-        y[b0:b1].reshape(n, O, nl)[...] = o.reshape(n, nl, O).transpose(0, 2, 1)
-    return y
-
-
-def _backward_last(x, w, gy, g, need_x, need_w, wshape, nb):
-    """:func:`backward` with channels-last columns (one group)."""
+def _backward_last(x, w, gy, gx, g, need_w, wshape, nb, parts):
+    """The per-thread part of :func:`backward` with channels-last columns (one group): fills
+    its chunks of ``gx`` (if given) and returns its share of the weight gradient,
+    ``(prod(K) * C, O)``, or None."""
     xp = xp_of(gy)
     B, O = gy.shape[:2]
     K, C = wshape[2:], wshape[1]
-    d, nl = len(K), _prod(g.L)
-    gbuf = xp.empty((min(nb, B) * nl, O), gy.dtype)
-    gx = gw = None
-    if need_w:
-        cols = _ColumnsLast(x, K, g, nb)
-        gw = xp.zeros((_prod(K) * C, O), gy.dtype)
-        part = xp.empty_like(gw)
-    if need_x:
-        wm = _weight_last(w).T
-        gx = xp.empty((B, C) + tuple(g.S), gy.dtype)
-        cbuf = xp.empty(min(nb, B) * nl * wm.shape[1], gy.dtype)
-        fold = Fold(g, K, C, min(nb, B), gy.dtype, xp, channels_last=True)
-    for b0 in range(0, B, nb):
-        b1 = min(B, b0 + nb)
-        n = b1 - b0
-        gc = gbuf[:n * nl]
-        gc.reshape(n, nl, O)[...] = gy[b0:b1].reshape(n, O, nl).transpose(0, 2, 1)
+    nl = _prod(g.L)
+    wm = _weight_last(w).T if gx is not None else None
+
+    def part(i):
+        gbuf = xp.empty((min(nb, B) * nl, O), gy.dtype)
+        gw = None
         if need_w:
-            xp.matmul(cols(b0, b1).T, gc, out=part)
-            gw += part
-        if need_x:
-            gcols = cbuf[:n * nl * wm.shape[1]].reshape(n * nl, -1)
-            xp.matmul(gc, wm, out=gcols)
-            fold(gx[b0:b1], gcols.reshape((n,) + tuple(g.L) + tuple(K) + (C,)))
-    if gw is not None:  # (*K, C, O) -> (O, C, *K)
-        order = (d + 1, d) + tuple(range(d))
-        gw = xp.ascontiguousarray(gw.reshape(tuple(K) + (C, O)).transpose(order))
-    return gx, gw
+            cols = _ColumnsLast(x, K, g, nb)
+            gw = xp.zeros((_prod(K) * C, O), gy.dtype)
+            acc = xp.empty_like(gw)
+        if gx is not None:
+            cbuf = xp.empty(min(nb, B) * nl * wm.shape[1], gy.dtype)
+            fold = Fold(g, K, C, min(nb, B), gy.dtype, xp, channels_last=True)
+        for b0, b1 in parts[i]:
+            n = b1 - b0
+            gc = gbuf[:n * nl]
+            gc.reshape(n, nl, O)[...] = gy[b0:b1].reshape(n, O, nl).transpose(0, 2, 1)
+            if need_w:
+                xp.matmul(cols(b0, b1).T, gc, out=acc)
+                gw += acc
+            if gx is not None:
+                gcols = cbuf[:n * nl * wm.shape[1]].reshape(n * nl, -1)
+                xp.matmul(gc, wm, out=gcols)
+                fold(gx[b0:b1], gcols.reshape((n,) + tuple(g.L) + tuple(K) + (C,)))
+        return gw
+
+    return part

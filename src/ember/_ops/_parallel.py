@@ -1,0 +1,53 @@
+"""Run a kernel's independent parts on several threads, each with single-threaded BLAS.
+
+A convolution over a batch is a loop over chunks of images; each chunk is an im2col copy, a
+matrix product and (backward) a col2im, all NumPy calls that release the GIL. Threaded BLAS
+parallelises only the products; running the chunks themselves on as many threads as BLAS would
+use (BLAS set to one thread meanwhile) parallelises the copies too. Falls back to one thread when
+the BLAS's thread count cannot be set (not OpenBLAS) or there is one part.
+"""
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from ember._backend import blas_num_threads, set_blas_num_threads
+
+_pool = None
+
+
+def _forget_pool():  # a forked child (a DataLoader worker) has none of the parent's threads
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def workers(parts):
+    """How many threads to run ``parts`` independent parts on: BLAS's thread count, at most."""
+    if parts <= 1:
+        return 1
+    n = blas_num_threads()
+    return 1 if n is None else max(1, min(parts, n))
+
+
+def run(fn, n):
+    """``[fn(0), ..., fn(n - 1)]``, on ``n`` threads (this one included) with BLAS on one
+    thread each; the BLAS thread count is restored after, also on an error."""
+    if n <= 1:
+        return [fn(0)]
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=max(os.cpu_count() or 1, 2) - 1,
+                                   thread_name_prefix="ember")
+    before = blas_num_threads()
+    set_blas_num_threads(1)
+    futures = []
+    try:
+        futures = [_pool.submit(fn, i) for i in range(1, n)]
+        first = fn(0)
+        return [first] + [f.result() for f in futures]
+    finally:
+        for f in futures:  # (on an error: let the others finish before BLAS gets its threads)
+            f.exception()
+        set_blas_num_threads(before)
