@@ -3,8 +3,10 @@ gradient value into ``[-clip_value, clip_value]``."""
 import types
 import warnings
 
+import numpy as np
+
 import ember
-from ember._tensor import Tensor
+from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import no_grad
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
@@ -25,6 +27,23 @@ def _vector_norm(x, p):
     return a.pow(p).sum().pow(1.0 / p)
 
 
+def _two_norm(tensors):
+    """The joint 2-norm of NumPy tensors of one real floating dtype (else None). NOTE: one BLAS dot
+    per tensor reads it once; ``(a * a).sum()`` makes two temporaries as big as the gradients,
+    ~8x slower on a language model's 10,000 x 200 embedding and decoder."""
+    dt = tensors[0]._data.dtype
+    if dt.kind != "f" or dt.itemsize < 4:
+        return None
+    norms = np.empty(len(tensors), dt)
+    for k, t in enumerate(tensors):
+        a = t._data
+        if type(a) is not np.ndarray or a.dtype != dt:
+            return None
+        a = a.ravel()
+        norms[k] = np.sqrt(np.dot(a, a))
+    return wrap(np.sqrt(np.dot(norms, norms)).reshape(()))
+
+
 @no_grad()
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """The norm of the norms of ``tensors``: their joint ``norm_type``-norm, as if concatenated.
@@ -43,9 +62,11 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if not tensors:
         return ember.tensor(0.0)
-    first_device = tensors[0].device
-    norms = [_vector_norm(g, norm_type).to(first_device) for g in tensors]
-    total_norm = _vector_norm(ember.stack(norms), norm_type)
+    total_norm = _two_norm(tensors) if norm_type == 2 else None
+    if total_norm is None:
+        first_device = tensors[0].device
+        norms = [_vector_norm(g, norm_type).to(first_device) for g in tensors]
+        total_norm = _vector_norm(ember.stack(norms), norm_type)
     if error_if_nonfinite and (total_norm.isnan() | total_norm.isinf()).item():
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
                            "is non-finite, so it cannot be clipped. To disable this error and "
