@@ -61,8 +61,8 @@ def _resnet18(lib):
 
 
 def worker(lib_name, case, steps):
+    lib = __import__(lib_name)  # (before NumPy: ember shortens OpenBLAS's idle spin; see README)
     import numpy as np
-    lib = __import__(lib_name)
     if lib_name == "torch":
         lib.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count())))
     lib.manual_seed(0)

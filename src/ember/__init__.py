@@ -2,8 +2,21 @@
 
     import ember as torch
 """
-from ember import _ops
-from ember._backend import device
+import os as _os
+import sys as _sys
+
+# NOTE: OpenBLAS's idle threads spin for about 0.1 s (2^28 cycles) after each threaded product,
+# taking a core from ember's own threads (the chunked convolutions run two at once): 2^16 cycles
+# still bridges back-to-back products. This reaches OpenBLAS only if NumPy is not loaded yet; a
+# value set by the user is kept. Without it, ember leaves all threading to BLAS.
+_short_spin = "OPENBLAS_THREAD_TIMEOUT" in _os.environ or "numpy" not in _sys.modules
+if "numpy" not in _sys.modules:
+    _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "16")
+
+from ember import _ops  # noqa: E402
+from ember import _backend  # noqa: E402
+from ember._backend import device  # noqa: E402
+_backend.short_blas_spin = _short_spin
 from ember._dtype import (bool_ as bool, complex64, complex128, dtype, float16, float32, float64,
                           get_default_dtype, int8, int16, int32, int64, promote_types,
                           set_default_dtype, uint8)

@@ -33,6 +33,7 @@ _keep_freed_memory()
 
 
 _blas_ctl = None
+short_blas_spin = False  # set by ember/__init__: whether BLAS threads stop spinning soon when idle
 
 
 def _openblas_ctl():

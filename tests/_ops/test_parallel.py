@@ -1,4 +1,7 @@
 """The thread runner behind chunked convolutions, and ember's BLAS thread controls."""
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -45,7 +48,8 @@ def test_blas_runs_single_threaded_inside_and_is_restored_after():
 
 
 @needs_openblas
-def test_workers_follow_the_blas_thread_count():
+def test_workers_follow_the_blas_thread_count(monkeypatch):
+    monkeypatch.setattr(_backend, "short_blas_spin", True)
     before = _backend.blas_num_threads()
     try:
         ember.set_num_threads(1)
@@ -57,6 +61,26 @@ def test_workers_follow_the_blas_thread_count():
         assert _parallel.workers(1) == 1
     finally:
         _backend.set_blas_num_threads(before)
+
+
+def test_no_threads_of_ours_while_blas_threads_spin_long(monkeypatch):
+    monkeypatch.setattr(_backend, "short_blas_spin", False)
+    assert _parallel.workers(8) == 1
+
+
+@pytest.mark.parametrize("numpy_first, env, short", [
+    (False, None, True), (True, None, False), (True, "16", True), (False, "20", True)])
+def test_import_shortens_blas_spin_only_before_numpy_loads(numpy_first, env, short):
+    code = ("import os, sys\n" + ("import numpy\n" if numpy_first else "") +
+            "import ember\nfrom ember import _backend\n"
+            "print(_backend.short_blas_spin, os.environ.get('OPENBLAS_THREAD_TIMEOUT'))")
+    environ = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    if env:
+        environ["OPENBLAS_THREAD_TIMEOUT"] = env
+    out = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out[0] == str(short)
+    assert out[1] == (env or ("None" if numpy_first else "16"))
 
 
 def test_set_num_threads_rejects_non_positive():

@@ -4,11 +4,13 @@ A convolution over a batch is a loop over chunks of images; each chunk is an im2
 matrix product and (backward) a col2im, all NumPy calls that release the GIL. Threaded BLAS
 parallelises only the products; running the chunks themselves on as many threads as BLAS would
 use (BLAS set to one thread meanwhile) parallelises the copies too. Falls back to one thread when
-the BLAS's thread count cannot be set (not OpenBLAS) or there is one part.
+the BLAS's thread count cannot be set (not OpenBLAS), when its idle threads spin long (NumPy was
+loaded before ember; see ``ember/__init__.py``) or there is one part.
 """
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+from ember import _backend
 from ember._backend import blas_num_threads, set_blas_num_threads
 
 _pool = None
@@ -24,8 +26,9 @@ if hasattr(os, "register_at_fork"):
 
 
 def workers(parts):
-    """How many threads to run ``parts`` independent parts on: BLAS's thread count, at most."""
-    if parts <= 1:
+    """How many threads to run ``parts`` independent parts on: BLAS's thread count, at most; one
+    when BLAS's idle threads would spin on the cores ours need (see ``ember/__init__.py``)."""
+    if parts <= 1 or not _backend.short_blas_spin:
         return 1
     n = blas_num_threads()
     return 1 if n is None else max(1, min(parts, n))
