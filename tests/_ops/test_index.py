@@ -93,7 +93,8 @@ def test_basic_index_is_a_view():
 # ints and plain slices without grad take getitem's fast path (straight to a NumPy view)
 PLAIN = [0, -2, slice(1, 3), slice(None, None, 2), slice(-9, 9), slice(3, 1), (1, -1, 2),
          (0, slice(None), slice(1, 3)), (-1, slice(0, 2), slice(None, None, 3)), (1, 2),
-         (slice(None), 1, slice(2, None)), (), (1, 2, 3)]
+         (slice(None), 1, slice(2, None)), (), (1, 2, 3), np.int64(1), (np.int32(-1), slice(1, 3)),
+         (np.uint8(1), np.int16(2), np.uint64(3))]
 
 
 @pytest.mark.parametrize("index", PLAIN, ids=[str(i) for i in range(len(PLAIN))])
@@ -128,12 +129,15 @@ def test_plain_basic_index_errors():
     x = rand(2, 3, 4)
     for fn in [lambda lib, x: x[2], lambda lib, x: x[0, -4], lambda lib, x: x[0, 0, 0, 0],
                lambda lib, x: x[0, 1:2:0], lambda lib, x: x[::-1], lambda lib, x: x[:, 0:2.5],
-               lambda lib, x: x[0, 0, 4]]:
+               lambda lib, x: x[0, 0, 4], lambda lib, x: x[np.int64(2)],
+               lambda lib, x: x[0, np.uint8(3)]]:
         check_raises(fn, x)
     for fn, msg in [(lambda x: x[2], "index 2 is out of bounds for dimension 0 with size 2"),
                     (lambda x: x[0, 1, -5], "index -5 is out of bounds for dimension 2 with size 4"),
                     (lambda x: x[0, 0, 0, 0], "too many indices for tensor of dimension 3"),
-                    (lambda x: x[:, ::-2], "step must be greater than zero")]:
+                    (lambda x: x[:, ::-2], "step must be greater than zero"),
+                    (lambda x: x[np.bool_(True), 0], r"\(got numpy.bool\)"),
+                    (lambda x: x[0, np.float32(1)], r"\(got numpy.float32\)")]:
         with pytest.raises((IndexError, ValueError), match=msg):
             fn(ember.from_numpy(x))
         with pytest.raises((IndexError, ValueError), match=msg):

@@ -50,8 +50,11 @@ def _classify(item):
         return "none", None
     if item is Ellipsis:
         return "ell", None
-    if isinstance(item, (bool, np.bool_)):
-        return "bool0", bool(item)
+    if isinstance(item, bool):
+        return "bool0", item
+    if isinstance(item, np.generic) and not isinstance(item, np.integer):  # np.bool_ too
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                         f"Variables are valid indices (got numpy.{type(item).__name__})")
     if isinstance(item, (int, np.integer)):
         return "int", int(item)
     if isinstance(item, slice):
@@ -359,7 +362,7 @@ def _plain_basic(d, index):
     steps, out of bounds) goes the general way, which raises PyTorch's errors."""
     c = index.__class__
     if c is not tuple:
-        if c is int or c is slice:
+        if c in _INTS or c is slice:
             index = (index,)
         else:
             return None
@@ -369,7 +372,7 @@ def _plain_basic(d, index):
     k = 0
     for it in index:
         c = it.__class__
-        if c is int:
+        if c in _INTS:
             n = shape[k]
             if not -n <= it < n:
                 return None
@@ -386,6 +389,9 @@ def _plain_basic(d, index):
 
 
 _BOUND = frozenset((int, type(None)))
+# Python's and NumPy's integer scalars (a NumPy int from a sampler or a permutation is an index)
+_INTS = frozenset((int, np.byte, np.ubyte, np.short, np.ushort, np.intc, np.uintc, np.int_,
+                   np.uint, np.longlong, np.ulonglong))
 
 
 class CopySlices(Node):
