@@ -311,6 +311,33 @@ def test_same_dtype_division_by_zero_is_silent():
         compare(lambda lib, x, y: x / y, a[:1], b[:1].astype(F64), grad=False)
 
 
+def test_quiet_division_keeps_the_callers_numpy_error_state():
+    from ember._ops._arith import quiet_divide
+    before = np.geterr()
+    x, z = ember.tensor([1.0, 0.0]), ember.zeros(2)
+    for _ in range(2):  # the second time from the cache
+        with np.errstate(divide="raise", over="raise"):
+            assert np.isinf((x / z)[0].item()) and np.isnan((x / z)[1].item())
+            with pytest.raises(FloatingPointError):   # the caller's other settings hold
+                quiet_divide(np.array([1e300]), np.array([1e-300]))
+            assert np.geterr()["divide"] == "raise"
+        assert np.geterr() == before
+        with pytest.warns(RuntimeWarning):
+            np.array([1.0]) / np.array([0.0])
+
+
+def test_quiet_division_without_numpy_2s_context_variable(monkeypatch):
+    import sys
+    import warnings
+    from ember._ops._arith import _make_quiet_divide
+    monkeypatch.setitem(sys.modules, "numpy._core._ufunc_config", None)   # import fails
+    quiet_divide = _make_quiet_divide()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = quiet_divide(np.array([1.0, 0.0]), np.array([0.0, 0.0]))
+    assert np.isinf(r[0]) and np.isnan(r[1])
+
+
 @pytest.mark.parametrize("fn", [
     lambda lib, x, y: x * y * x, lambda lib, x, y: x / y, lambda lib, x, y: x ** y,
     lambda lib, x, y: lib.atan2(x, y), lambda lib, x, y: (x - y) ** 3, lambda lib, x, y: 2 ** x / y,

@@ -52,6 +52,43 @@ def shape_error(a, b):
     return RuntimeError(f"operands of shapes {list(sa)} and {list(sb)} do not broadcast")
 
 
+def _make_quiet_divide():
+    """``quiet_divide(a, b)``: ``a / b`` where x / 0 is inf and 0 / 0 nan without a warning, as in
+    PyTorch.
+
+    NOTE: NumPy 2 keeps its error state in a context variable; setting it directly (the quiet
+    state derived once per state of the caller, so ``np.errstate(over="raise")`` around ember
+    still holds) costs ~0.2 us where ``np.errstate`` costs ~0.6 to 1 us: data pipelines divide
+    once per item. Another NumPy takes the public way."""
+    try:
+        from numpy._core._ufunc_config import _extobj_contextvar as state
+        from numpy._core.umath import _make_extobj
+    except ImportError:
+        def quiet_divide(a, b):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return a / b
+        return quiet_divide
+    quiet_of = {}  # the caller's state -> it with divide and invalid ignored (the key is kept
+    #                alive, so its id is not reused)
+
+    def quiet_divide(a, b):
+        caller = state.get()
+        quiet = quiet_of.get(caller)
+        if quiet is None:
+            if len(quiet_of) > 16:
+                quiet_of.clear()
+            quiet = quiet_of[caller] = _make_extobj(divide="ignore", invalid="ignore")
+        token = state.set(quiet)
+        try:
+            return a / b
+        finally:
+            state.reset(token)
+    return quiet_divide
+
+
+quiet_divide = _make_quiet_divide()
+
+
 def _is_bool(x):
     return x.__class__ is bool or isinstance(x, Tensor) and x._data.dtype == np.bool_
 

@@ -9,7 +9,8 @@ Formulas never undo broadcasting: the engine sums each gradient back to its inpu
 """
 import numpy as np
 
-from ember._ops._arith import _float_data, _INT, _is_bool, _out, _rg, shape_error  # noqa: F401
+from ember._ops._arith import (_float_data, _INT, _is_bool, _out, _rg, quiet_divide,  # noqa: F401
+                               shape_error)
 from ember._ops._util import binary_operands
 from ember._ops.powmod import _rounded_div, float_power, floor_divide, fmod, pow, remainder
 from ember._tensor import Tensor, methods, track, wrap
@@ -210,7 +211,7 @@ def div(input, other, *, rounding_mode=None, out=None):
         return _rounded_div(input, other, rounding_mode, out)
     if out is None and _plain(input, other) and input._data.dtype.kind in "fc":
         try:
-            return wrap(_quiet_divide(input._data, other._data))
+            return wrap(quiet_divide(input._data, other._data))
         except ValueError:
             pass
     ta, tb, ad, bd = binary_operands(input, other)
@@ -220,7 +221,7 @@ def div(input, other, *, rounding_mode=None, out=None):
         ad = ad.astype(ft) if ta is not None else ad
         bd = bd.astype(ft) if tb is not None else bd
     try:
-        r = _quiet_divide(ad, bd)
+        r = quiet_divide(ad, bd)
     except ValueError:
         raise shape_error(ad, bd) from None
     if STATE.enabled and (ta is not None and ta._rg or tb is not None and tb._rg):
@@ -231,21 +232,6 @@ def div(input, other, *, rounding_mode=None, out=None):
             node.save_for_backward(ad if ta is None else ta, tb)
         return _out(track(r, node, (ta, tb)), out)
     return _out(wrap(r), out)
-
-
-def _divide(a, b):
-    return a / b
-
-
-# NOTE: x / 0 is inf and 0 / 0 nan without a warning, as in PyTorch. NumPy 2's errstate as a
-# decorator costs half of a ``with`` block and is thread-safe; NumPy 1's keeps the saved state on
-# the shared object, so there each call makes its own
-if np.__version__.startswith("1."):
-    def _quiet_divide(a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return a / b
-else:
-    _quiet_divide = np.errstate(divide="ignore", invalid="ignore")(_divide)
 
 
 def _rtruediv(self, other):
