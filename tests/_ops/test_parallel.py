@@ -4,11 +4,13 @@ import subprocess
 import sys
 import threading
 
+import numpy as np
 import pytest
 
 import ember
 from ember import _backend
 from ember._ops import _parallel
+from helpers import compare, rand
 
 needs_openblas = pytest.mark.skipif(_backend.blas_num_threads() is None,
                                     reason="NumPy's BLAS is not OpenBLAS")
@@ -86,3 +88,28 @@ def test_import_shortens_blas_spin_only_before_numpy_loads(numpy_first, env, sho
 def test_set_num_threads_rejects_non_positive():
     with pytest.raises(RuntimeError, match="positive integer"):
         ember.set_num_threads(0)
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    """Large-array kernels cut their work into spans on threads; make even small arrays split,
+    into three spans, so the span edges are exercised against torch."""
+    monkeypatch.setattr(_parallel, "MIN_ELEMENTS", 1)
+    monkeypatch.setattr(_parallel, "workers", lambda parts: min(parts, 3))
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (4, 3, 6, 5), (1, 9)])
+def test_relu_in_spans(shape, split_everything):
+    compare(lambda lib, x: lib.relu(x) * 2, rand(*shape))
+    compare(lambda lib, x: lib.nn.functional.relu(x.transpose(0, 1)), rand(*shape))
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                dict(kernel_size=2, dilation=2, ceil_mode=True)])
+def test_max_pool_in_spans(kw, split_everything):
+    compare(lambda lib, x: lib.nn.functional.max_pool2d(x, **kw), rand(5, 3, 7, 8))
+    compare(lambda lib, x: lib.nn.functional.max_pool2d(x, return_indices=True, **kw)[1],
+            rand(4, 2, 6, 6))
+    x = rand(5, 2, 6, 6)
+    x[1, 0, 2, 3] = np.nan
+    compare(lambda lib, x: lib.nn.functional.max_pool2d(x, **kw), x)

@@ -54,3 +54,22 @@ def run(fn, n):
         for f in futures:  # (on an error: let the others finish before BLAS gets its threads)
             f.exception()
         set_blas_num_threads(before)
+
+
+# NOTE: below this many elements handing work to a thread (tens of microseconds) costs more
+# than it saves
+MIN_ELEMENTS = 1 << 17
+
+
+def spans(rows, elements):
+    """``rows`` (of ``elements`` elements in all) cut into contiguous spans ``(lo, hi)``, one per
+    thread worth using: a single span for small work."""
+    n = workers(min(rows, elements // MIN_ELEMENTS))
+    step = -(-rows // n) if rows else 1
+    return [(lo, min(rows, lo + step)) for lo in range(0, rows, step)] or [(0, 0)]
+
+
+def each(fn, rows, elements):
+    """``fn(lo, hi)`` over the :func:`spans` of ``rows``, on threads when worth it."""
+    s = spans(rows, elements)
+    run(lambda i: fn(*s[i]), len(s))

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ember._backend import xp_of
+from ember._ops import _parallel
 from ember._tensor import track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
@@ -170,13 +171,21 @@ def max_forward(x, w):
     return running_max(taps, nan, low, w.first_valid() if any(w.p) else None)
 
 
-def scatter_taps(g, arg, w, shape):
+def scatter_taps(g, arg, w, shape, out=None):
     """The adjoint of :func:`gather_taps`: ``g`` added at the input position of each window's
-    tap ``arg``; ``shape`` is the input's."""
+    tap ``arg``; ``shape`` is the input's. Written into ``out`` when given."""
     xp = xp_of(g)
     if w.ntaps > _MANY_TAPS:
-        return scatter_flat(g, w.flat_index(arg), shape, len(w.k))
-    buf = xp.zeros(shape[:-len(w.k)] + w.full, g.dtype)
+        r = scatter_flat(g, w.flat_index(arg), shape, len(w.k))
+        if out is None:
+            return r
+        out[...] = r
+        return out
+    if out is not None and w.full == w.ins:
+        buf = out
+        buf[...] = 0
+    else:
+        buf = xp.zeros(shape[:-len(w.k)] + w.full, g.dtype)
     m = xp.empty(g.shape, bool)
     for j, v in w.taps(buf):
         xp.equal(arg, j, out=m)
@@ -184,7 +193,11 @@ def scatter_taps(g, arg, w, shape):
             v += g * m
         else:
             xp.multiply(g, m, out=v)
-    return w.cropped(buf)
+    r = w.cropped(buf)
+    if out is not None and r is not out:
+        out[...] = r
+        return out
+    return r
 
 
 def gather_taps(x, arg, w):
@@ -245,9 +258,38 @@ _MAXPOOL_BB = {(a, nd): type(f"{'Adaptive' if a else ''}MaxPool{nd}D{'' if a els
                for a in (False, True) for nd in (2, 3)}
 
 
+def _batch_spans(x, w):
+    """Spans of the batch (the dims before the pooled ones) to pool on separate threads; a single
+    span for small inputs, CuPy arrays or no batch dim."""
+    if type(x) is not np.ndarray or x.ndim <= len(w.k):
+        return [None]
+    return _parallel.spans(x.shape[0], x.size)
+
+
+def _max_forward(x, w):
+    """:func:`max_forward`, the batch cut into spans run on threads when it is large."""
+    spans = _batch_spans(x, w)
+    if len(spans) == 1:
+        return max_forward(x, w)
+    parts = _parallel.run(lambda i: max_forward(x[spans[i][0]:spans[i][1]], w), len(spans))
+    return tuple(np.concatenate(r) for r in zip(*parts))
+
+
+def _scatter_taps(g, arg, w, shape):
+    """:func:`scatter_taps`, the batch cut into spans run on threads when it is large."""
+    spans = _batch_spans(g, w)
+    if len(spans) == 1:
+        return scatter_taps(g, arg, w, shape)
+    out = np.empty(shape, g.dtype)
+    _parallel.run(lambda i: scatter_taps(g[spans[i][0]:spans[i][1]], arg[spans[i][0]:spans[i][1]],
+                                         w, (spans[i][1] - spans[i][0],) + tuple(shape[1:]),
+                                         out[spans[i][0]:spans[i][1]]), len(spans))
+    return out
+
+
 def scatter_taps_op(g, arg, w, shape, adaptive=False):
     """:func:`scatter_taps` on a Tensor, recorded when ``g`` needs grad (double backward)."""
-    r = scatter_taps(g._data, arg, w, shape)
+    r = _scatter_taps(g._data, arg, w, shape)
     if STATE.enabled and g._rg:
         node = _MAXPOOL_BB[(adaptive, max(len(w.k), 2))]()
         node.arg, node.w = arg, w
@@ -268,7 +310,7 @@ def max_pool(input, w, with_indices=True, adaptive=False):
     """Max pooling of a Tensor over the window ``w``: ``(values, indices)`` Tensors (indices int64,
     flat in each input plane), or ``(values, None)`` when the indices are not asked for."""
     x = input._data
-    vals, arg = max_forward(x, w)
+    vals, arg = _max_forward(x, w)
     idx = wrap(w.flat_index(arg)) if with_indices else None
     if STATE.enabled and input._rg:
         node = _MAXPOOL[(adaptive, max(len(w.k), 2))]()
