@@ -236,12 +236,15 @@ def lstm_backward(saved, steps, w_hh, w_hr, gY, dh, dc):
         v *= dr
         c += v
         # di = dc g i (1 - i); df = dc c_prev f (1 - f); dg = dc i (1 - g^2)
-        gif = gt[:2]
-        xp.subtract(1, a[:2], out=gif)
-        gif *= a[:2]
-        gif *= c
-        gt[0] *= g
-        gt[1] *= cps[k]
+        di, df = gt[0], gt[1]
+        xp.subtract(1, i, out=di)
+        di *= i
+        xp.multiply(c, g, out=u)
+        di *= u
+        xp.subtract(1, f, out=df)
+        df *= f
+        xp.multiply(c, cps[k], out=u)
+        df *= u
         xp.multiply(g, g, out=v)
         xp.subtract(1, v, out=v)
         v *= i
@@ -249,9 +252,7 @@ def lstm_backward(saved, steps, w_hh, w_hr, gY, dh, dc):
         c *= f  # dc_prev
         t = _block(tmp, b)
         xp.matmul(gt, whh, out=t)  # dh_prev: the four gates' products, summed
-        xp.add(t[0], t[1], out=d)
-        d += t[2]
-        d += t[3]
+        t.sum(0, out=d)
     dW_hr = None if w_hr is None else DH.T @ R  # h = W_hr r with r = o tanh(c)
     out = xp.empty((N, 4, H), dt)  # PyTorch's row layout, for the weight-gradient products
     for k, j in enumerate(_LSTM_ORDER):
