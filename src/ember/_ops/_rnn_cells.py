@@ -252,7 +252,9 @@ def lstm_backward(saved, steps, w_hh, w_hr, gY, dh, dc):
         c *= f  # dc_prev
         t = _block(tmp, b)
         xp.matmul(gt, whh, out=t)  # dh_prev: the four gates' products, summed
-        t.sum(0, out=d)
+        xp.add(t[0], t[1], out=d)
+        d += t[2]
+        d += t[3]
     dW_hr = None if w_hr is None else DH.T @ R  # h = W_hr r with r = o tanh(c)
     out = xp.empty((N, 4, H), dt)  # PyTorch's row layout, for the weight-gradient products
     for k, j in enumerate(_LSTM_ORDER):
