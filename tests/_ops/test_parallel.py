@@ -95,7 +95,7 @@ def split_everything(monkeypatch):
     """Large-array kernels cut their work into spans on threads; make even small arrays split,
     into three spans, so the span edges are exercised against torch."""
     monkeypatch.setattr(_parallel, "MIN_ELEMENTS", 1)
-    monkeypatch.setattr(_parallel, "workers", lambda parts: min(parts, 3))
+    monkeypatch.setattr(_parallel, "workers", lambda parts: max(1, min(parts, 3)))
 
 
 @pytest.mark.parametrize("shape", [(5, 7), (4, 3, 6, 5), (1, 9)])
@@ -113,3 +113,11 @@ def test_max_pool_in_spans(kw, split_everything):
     x = rand(5, 2, 6, 6)
     x[1, 0, 2, 3] = np.nan
     compare(lambda lib, x: lib.nn.functional.max_pool2d(x, **kw), x)
+
+
+@pytest.mark.parametrize("xs,ws,kw", [((3, 5, 1, 1), (7, 5, 3, 3), dict(padding=1)),
+                                      ((2, 4, 2, 2), (5, 4, 3, 3), dict(padding=1)),
+                                      ((2, 4, 4, 4), (6, 4, 3, 3), dict(stride=2, padding=1))])
+def test_small_map_convolution_in_spans(xs, ws, kw, split_everything):
+    compare(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, **kw), rand(*xs), rand(*ws),
+            rand(ws[0]))

@@ -149,7 +149,7 @@ def two_image_chunks(request, monkeypatch):
     monkeypatch.setattr(_conv_chunks, "_channels_last",
                         lambda C, g, groups, xp, B: last and groups == 1)
     threads = 2 if request.param.endswith("2-threads") else 1
-    monkeypatch.setattr(_parallel, "workers", lambda parts: min(parts, threads))
+    monkeypatch.setattr(_parallel, "workers", lambda parts: max(1, min(parts, threads)))
 
 
 def _batch3(xs):

@@ -11,7 +11,10 @@ ResNet-18 at 32x32 (batch 32): the last two stages' convolutions 2-4x faster.
 import functools
 import itertools
 
+import numpy as np
+
 from ember._backend import xp_of
+from ember._ops import _parallel
 from ember._ops._im2col import _prod
 
 MAX_POSITIONS = 4  # used for output maps of at most this many positions
@@ -56,44 +59,70 @@ def _taps_first(w, used):
 
 
 def forward(x, w, g, bias=None):
-    """Convolution ``x`` (B, C, *S) by ``w`` (O, C, *K) -> (B, O, *L), one group."""
+    """Convolution ``x`` (B, C, *S) by ``w`` (O, C, *K) -> (B, O, *L), one group. The output
+    channels are cut into spans run on threads when the weight is large."""
     xp = xp_of(x)
     B, C = x.shape[:2]
     O = w.shape[0]
     used, plan = _plan(g, tuple(w.shape[2:]))
     xf = x.reshape(B, C, -1)
-    wt = _taps_first(w, used)
+    cols = [_gather(xf, src) if taps else None for src, taps in plan]
     y = xp.zeros((B, O, _prod(g.L)), x.dtype)
-    for l, (src, taps) in enumerate(plan):
-        if taps:
-            y[:, :, l] = (wt[:, taps].reshape(O, -1) @ _gather(xf, src)).T
+    spans = _spans(xp, O, w.size)
+
+    def part(i):
+        o0, o1 = spans[i]
+        wt = _taps_first(w[o0:o1], used)
+        for l, (src, taps) in enumerate(plan):
+            if taps:
+                y[:, o0:o1, l] = (wt[:, taps].reshape(o1 - o0, -1) @ cols[l]).T
+    _parallel.run(part, len(spans))
     if bias is not None:
         y += bias.reshape(O, 1)
     return y.reshape((B, O) + tuple(g.L))
 
 
 def backward(x, w, gy, g, need_x, need_w, wshape):
-    """Gradients of :func:`forward` (as ``_conv_chunks.backward``)."""
+    """Gradients of :func:`forward` (as ``_conv_chunks.backward``): the weight gradient cut by
+    output channel, the input gradient by input channel, into spans run on threads."""
     xp = xp_of(gy)
     B, O = gy.shape[:2]
-    C = wshape[1]
+    C, nk = wshape[1], _prod(wshape[2:])
     used, plan = _plan(g, tuple(wshape[2:]))
     gyf = gy.reshape(B, O, -1)
     gx = xp.zeros((B, C, _prod(g.S)), gy.dtype) if need_x else None
-    gwt = xp.zeros((O, len(used), C), gy.dtype) if need_w else None
-    xf = x.reshape(B, C, -1) if need_w else None
-    wt = _taps_first(w, used) if need_x else None
-    for l, (src, taps) in enumerate(plan):
-        if not taps:
-            continue
-        gl = gyf[:, :, l]  # (B, O)
-        if need_w:  # taps are distinct within a position: no repeated index in the +=
-            gwt[:, taps] += (gl.T @ _gather(xf, src).T).reshape(O, len(taps), C)
-        if need_x:  # so are the input positions
-            gc = wt[:, taps].reshape(O, -1).T @ gl.T  # (t * C, B)
-            gx[:, :, src] += gc.reshape(len(taps), C, B).transpose(2, 1, 0)
-    if gwt is not None:
-        gw = xp.zeros((O, C, _prod(wshape[2:])), gy.dtype)
-        gw[:, :, used] = gwt.transpose(0, 2, 1)
-        gwt = gw.reshape(wshape)
-    return None if gx is None else gx.reshape((B, C) + tuple(g.S)), gwt
+    gw = xp.zeros((O, C, nk), gy.dtype) if need_w else None
+    if need_w:
+        xf = x.reshape(B, C, -1)
+        cols = [_gather(xf, src).T if taps else None for src, taps in plan]  # (B, t * C)
+    n = len(_spans(xp, O, O * C * nk))
+    ospans, cspans = _split(O, n), _split(C, n)
+
+    def part(i):
+        o0, o1 = ospans[i]
+        c0, c1 = cspans[i]
+        if need_w and o1 > o0:  # taps are distinct within a position: no repeated index in +=
+            gwt = xp.zeros((o1 - o0, len(used), C), gy.dtype)
+            for l, (src, taps) in enumerate(plan):
+                if taps:
+                    gl = gyf[:, o0:o1, l]
+                    gwt[:, taps] += (gl.T @ cols[l]).reshape(o1 - o0, len(taps), C)
+            gw[o0:o1, :, used] = gwt.transpose(0, 2, 1)
+        if need_x and c1 > c0:  # so are the input positions
+            wt = _taps_first(w[:, c0:c1], used)  # (O, U, c)
+            for l, (src, taps) in enumerate(plan):
+                if taps:
+                    gc = wt[:, taps].reshape(O, -1).T @ gyf[:, :, l].T  # (t * c, B)
+                    gx[:, c0:c1, src] += gc.reshape(len(taps), c1 - c0, B).transpose(2, 1, 0)
+    _parallel.run(part, n)
+    return (None if gx is None else gx.reshape((B, C) + tuple(g.S)),
+            None if gw is None else gw.reshape(wshape))
+
+
+def _spans(xp, rows, elements):
+    return _parallel.spans(rows, elements) if xp is np else [(0, rows)]
+
+
+def _split(rows, n):
+    step = -(-rows // n)
+    return [(min(rows, i * step), min(rows, (i + 1) * step)) for i in range(n)]
