@@ -107,6 +107,16 @@ def test_same_training_as_torch(case, dtype):
             np.testing.assert_allclose(e_v.numpy(), t_v.numpy(), rtol=tol, atol=tol, err_msg=name)
 
 
+@pytest.mark.parametrize("case", [c for c in CASES if c[0] in ("SGD", "Adam", "AdamW")], ids=_ids)
+def test_large_updates_in_spans_like_torch(case, monkeypatch):
+    """Updates of large parameters run on spans of the flat arrays on threads; force even these
+    small ones into three spans, with uneven edges, and train as torch does."""
+    from ember._ops import _parallel
+    monkeypatch.setattr(_parallel, "MIN_ELEMENTS", 1)
+    monkeypatch.setattr(_parallel, "workers", lambda parts: max(1, min(parts, 3)))
+    check_same(*case, np.float32)
+
+
 GROUP_CASES = [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01)),
                ("AdamW", dict()), ("RMSprop", dict()), ("Adagrad", dict()), ("Adadelta", dict())]
 

@@ -1,8 +1,11 @@
 """Adam and AdamW (Adam with decoupled weight decay): one update, two sets of defaults."""
+import functools
+
 import numpy as np
 
 from ember._tensor import Tensor
-from ember.optim.optimizer import (Optimizer, _addcmul_sq_, _as_real, _hyper, _lerp_, _new_step,
+from ember.optim.optimizer import (Optimizer, _addcmul_sq_, _as_real, _grad_into, _hyper,
+                                   _in_spans, _lerp_, _new_step,
                                    _steps_as_tensors, _use_grad, _zeros_like)
 
 __all__ = ["Adam", "AdamW"]
@@ -107,40 +110,24 @@ class Adam(Optimizer):
                 s += 1
                 step_t._vc[0] += 1
                 step = s.item()
-                if wd != 0 and decoupled:
-                    np.multiply(d, 1 - lr * wd, out=d)
-                g = self._grad(d, p.grad._data, maximize, 0 if decoupled else wd)
+                g = p.grad._data
                 m_t, v_t = state["exp_avg"], state["exp_avg_sq"]
                 m, v = m_t._data, v_t._data
                 mx_t = state["max_exp_avg_sq"] if amsgrad else None
                 mx = None if mx_t is None else mx_t._data
+                w0, w1 = self._work(d, 0), self._work(d, 1)
                 if d.dtype.kind == "c":
-                    d, g, m, v, mx = _as_real(d, g, m, v, mx)
-                tmp = self._work(d, 1)
-                _lerp_(m, g, 1 - beta1, tmp)
-                np.multiply(v, beta2, out=v)
-                _addcmul_sq_(v, g, 1 - beta2, tmp)
-                m_t._vc[0] += 1
-                v_t._vc[0] += 1
-
+                    d, g, m, v, mx, w0, w1 = _as_real(d, g, m, v, mx, w0, w1)
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
-                step_size = lr / bias_correction1
-                bias_correction2_sqrt = bias_correction2 ** 0.5
-                if amsgrad:
-                    np.maximum(mx, v, out=mx)
+                _in_spans(functools.partial(
+                    _adam_update, lr=lr, wd=wd, decoupled=decoupled, maximize=maximize,
+                    beta1=beta1, beta2=beta2, eps=eps, step_size=lr / bias_correction1,
+                    bc2_sqrt=bias_correction2 ** 0.5), d, g, m, v, mx, w0, w1)
+                m_t._vc[0] += 1
+                v_t._vc[0] += 1
+                if mx_t is not None:
                     mx_t._vc[0] += 1
-                    v = mx
-                denom = tmp
-                np.sqrt(v, out=denom)
-                np.divide(denom, bias_correction2_sqrt, out=denom)
-                np.add(denom, eps, out=denom)
-                # addcdiv in PyTorch's order, p + (value * m) / denom; g is no longer needed, so
-                # work array 0 takes the quotient
-                upd = self._work(d, 0)
-                np.multiply(m, -step_size, out=upd)
-                np.divide(upd, denom, out=upd)
-                np.add(d, upd, out=d)
                 p._vc[0] += 1
         return loss
 
@@ -175,3 +162,27 @@ class AdamW(Adam):
         for group in self.param_groups:
             group["decoupled_weight_decay"] = True
 
+
+def _adam_update(d, g, m, v, mx, w0, w1, *, lr, wd, decoupled, maximize, beta1, beta2, eps,
+                 step_size, bc2_sqrt):
+    """One Adam(W) update of parameter ``d`` in place (PyTorch's order of operations), with the
+    moments ``m``, ``v`` (and ``mx`` for AMSGrad) and the work arrays ``w0``, ``w1``."""
+    if wd != 0 and decoupled:
+        np.multiply(d, 1 - lr * wd, out=d)
+    g = _grad_into(d, g, maximize, 0 if decoupled else wd, w0, w1)
+    tmp = w1
+    _lerp_(m, g, 1 - beta1, tmp)
+    np.multiply(v, beta2, out=v)
+    _addcmul_sq_(v, g, 1 - beta2, tmp)
+    if mx is not None:
+        np.maximum(mx, v, out=mx)
+        v = mx
+    denom = tmp
+    np.sqrt(v, out=denom)
+    np.divide(denom, bc2_sqrt, out=denom)
+    np.add(denom, eps, out=denom)
+    # addcdiv in PyTorch's order, p + (value * m) / denom; g is no longer needed, so work array 0
+    # takes the quotient
+    np.multiply(m, -step_size, out=w0)
+    np.divide(w0, denom, out=w0)
+    np.add(d, w0, out=d)

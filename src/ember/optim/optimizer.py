@@ -15,6 +15,7 @@ from itertools import chain
 import numpy as np
 
 from ember import _backend, _dtype
+from ember._ops import _parallel
 from ember._tensor import Tensor, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import RemovableHandle
@@ -327,15 +328,7 @@ class Optimizer:
         (work array 1 is a temporary)."""
         if not maximize and weight_decay == 0:
             return g
-        out = self._work(g, 0)
-        if maximize:
-            np.negative(g, out=out)
-            g = out
-        if weight_decay != 0:
-            tmp = self._work(g, 1)
-            np.multiply(p, weight_decay, out=tmp)
-            np.add(g, tmp, out=out)
-        return out
+        return _grad_into(p, g, maximize, weight_decay, self._work(g, 0), self._work(g, 1))
 
     # ---- hooks ----------------------------------------------------------------------------------
     @staticmethod
@@ -451,6 +444,34 @@ class Optimizer:
                            "param_groups": [update_group(g, s) for g, s in zip(groups, saved_groups)]})
         for hook in self._optimizer_load_state_dict_post_hooks.values():
             hook(self)
+
+
+def _grad_into(p, g, maximize, weight_decay, out, tmp):
+    """:meth:`Optimizer._grad` on given work arrays ``out`` and ``tmp`` (spans of them, when the
+    update runs in spans)."""
+    if not maximize and weight_decay == 0:
+        return g
+    if maximize:
+        np.negative(g, out=out)
+        g = out
+    if weight_decay != 0:
+        np.multiply(p, weight_decay, out=tmp)
+        np.add(g, tmp, out=out)
+    return out
+
+
+def _in_spans(update, *arrays):
+    """``update(*arrays)``, an elementwise update of same-shape arrays (None allowed), run on
+    spans of the flattened arrays on threads when they are large NumPy C-contiguous arrays (as
+    torch's foreach kernels use its intra-op threads); else once on the whole arrays."""
+    a0 = arrays[0]
+    if (type(a0) is not np.ndarray or a0.size < 2 * _parallel.MIN_ELEMENTS
+            or not all(a is None or type(a) is np.ndarray and a.flags.c_contiguous
+                       and a.shape == a0.shape for a in arrays)):
+        return update(*arrays)
+    flat = [None if a is None else a.reshape(-1) for a in arrays]
+    _parallel.each(lambda lo, hi: update(*(None if f is None else f[lo:hi] for f in flat)),
+                   a0.size, a0.size)
 
 
 def _lerp_(m, g, w, tmp):
