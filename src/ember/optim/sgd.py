@@ -1,8 +1,10 @@
 """Stochastic gradient descent, with momentum, dampening, Nesterov momentum and weight decay."""
+import functools
+
 import numpy as np
 
 from ember._tensor import wrap
-from ember.optim.optimizer import Optimizer, _hyper, _use_grad
+from ember.optim.optimizer import Optimizer, _grad_into, _hyper, _in_spans, _use_grad
 
 __all__ = ["SGD"]
 
@@ -73,35 +75,44 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                d = p._data
-                g = self._grad(d, p.grad._data, maximize, wd)
+                d, g = p._data, p.grad._data
+                buf, rule = None, dict(wd=wd, maximize=maximize, dampening=dampening)
                 if momentum != 0:
                     state = self.state[p]
                     buf_t = state.get("momentum_buffer")
                     if buf_t is None:
                         # the first step starts the buffer at the gradient itself (no dampening)
+                        g = self._grad(d, g, maximize, wd)
                         buf_t = state["momentum_buffer"] = wrap(g.copy())
-                        buf = buf_t._data
+                        rule = dict(wd=0, maximize=False, dampening=None)
                     else:
-                        buf = buf_t._data
-                        np.multiply(buf, momentum, out=buf)
-                        if dampening == 0:
-                            np.add(buf, g, out=buf)
-                        else:
-                            tmp = self._work(d, 1)
-                            np.multiply(g, 1 - dampening, out=tmp)
-                            np.add(buf, tmp, out=buf)
                         buf_t._vc[0] += 1
-                    if nesterov:
-                        tmp = self._work(d, 1)
-                        np.multiply(buf, momentum, out=tmp)
-                        out = self._work(d, 0)  # may be g itself: the sum is elementwise
-                        np.add(g, tmp, out=out)
-                        g = out
-                    else:
-                        g = buf
-                tmp = self._work(d, 1)
-                np.multiply(g, -lr, out=tmp)
-                np.add(d, tmp, out=d)
+                    buf = buf_t._data
+                _in_spans(functools.partial(_sgd_update, lr=lr, momentum=momentum,
+                                            nesterov=nesterov, **rule),
+                          d, g, buf, self._work(d, 0), self._work(d, 1))
                 p._vc[0] += 1
         return loss
+
+
+def _sgd_update(d, g, buf, w0, w1, *, lr, wd, maximize, momentum, dampening, nesterov):
+    """One SGD update of parameter ``d`` in place (PyTorch's order of operations). ``buf``: the
+    momentum buffer (None without momentum); ``dampening=None`` when it was just started at the
+    gradient (``g`` is then the final gradient already). ``w0``, ``w1``: work arrays."""
+    g = _grad_into(d, g, maximize, wd, w0, w1)
+    if buf is not None:
+        if dampening is not None:
+            np.multiply(buf, momentum, out=buf)
+            if dampening == 0:
+                np.add(buf, g, out=buf)
+            else:
+                np.multiply(g, 1 - dampening, out=w1)
+                np.add(buf, w1, out=buf)
+        if nesterov:
+            np.multiply(buf, momentum, out=w1)
+            np.add(g, w1, out=w0)  # w0 may be g itself: the sum is elementwise
+            g = w0
+        else:
+            g = buf
+    np.multiply(g, -lr, out=w1)
+    np.add(d, w1, out=d)
