@@ -38,6 +38,17 @@ def test_linear_noncontiguous(bias):
             *b)
 
 
+@pytest.mark.parametrize("dtype", [F32, F64])
+def test_linear_big_output(dtype):
+    # an output past 2^20 elements takes the bias-column product (float32: the input's gradient
+    # sums 5000 products)
+    tol = dict(grad_rtol=1e-4, grad_atol=1e-3) if dtype == F32 else {}
+    compare(lin, rand(70, 3, 8, dtype=dtype), rand(5000, 8, dtype=dtype), rand(5000, dtype=dtype),
+            **tol)
+    compare(lin, noncontig(rand(300, 8, dtype=dtype)), rand(3500, 8, dtype=dtype),
+            rand(3500, dtype=dtype), **tol)
+
+
 def test_linear_expanded_upstream_gradient():
     # .sum() sends back a broadcast (stride 0) gradient: it must still reach BLAS correctly
     compare(lambda lib, x, w, b: lin(lib, x, w, b).sum(), rand(6, 5), rand(4, 5), rand(4))
