@@ -26,6 +26,7 @@ import time
 
 if "--threads" in sys.argv:  # OpenBLAS reads this once, when NumPy is first imported
     os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[sys.argv.index("--threads") + 1]
+import ember  # noqa: E402,F401  (before NumPy: ember shortens OpenBLAS's idle spin; see README)
 import numpy as np  # noqa: E402
 
 CASES = {
