@@ -249,8 +249,12 @@ def _backward_last(x, w, gy, gx, g, need_w, wshape, nb, parts):
     xp = xp_of(gy)
     B, O = gy.shape[:2]
     K, C = wshape[2:], wshape[1]
-    nl = _prod(g.L)
-    wm = _weight_last(w).T if gx is not None else None
+    nl, nk, d = _prod(g.L), _prod(K), len(K)
+    wm = None
+    if gx is not None:  # (*K, O, C): one product per kernel tap, each tap's columns contiguous
+        wm = xp.ascontiguousarray(w.reshape(O, C, nk).transpose(2, 0, 1))
+        # (*K, n, *L, C) seen as the (n, *L, *K, C) that Fold reads
+        order = (d,) + tuple(range(d + 1, 2 * d + 1)) + tuple(range(d)) + (2 * d + 1,)
 
     def part(i):
         gbuf = xp.empty((min(nb, B) * nl, O), gy.dtype)
@@ -260,7 +264,7 @@ def _backward_last(x, w, gy, gx, g, need_w, wshape, nb, parts):
             gw = xp.zeros((_prod(K) * C, O), gy.dtype)
             acc = xp.empty_like(gw)
         if gx is not None:
-            cbuf = xp.empty(min(nb, B) * nl * wm.shape[1], gy.dtype)
+            cbuf = xp.empty(min(nb, B) * nl * nk * C, gy.dtype)
             fold = Fold(g, K, C, min(nb, B), gy.dtype, xp, channels_last=True)
         for b0, b1 in parts[i]:
             n = b1 - b0
@@ -270,9 +274,12 @@ def _backward_last(x, w, gy, gx, g, need_w, wshape, nb, parts):
                 xp.matmul(cols(b0, b1).T, gc, out=acc)
                 gw += acc
             if gx is not None:
-                gcols = cbuf[:n * nl * wm.shape[1]].reshape(n * nl, -1)
+                # NOTE: tap-major, so that each of col2im's adds reads whole contiguous
+                # (n, *L, C) blocks: its inner loops run over rows of channels, not C alone
+                gcols = cbuf[:n * nl * nk * C].reshape(nk, n * nl, C)
                 xp.matmul(gc, wm, out=gcols)
-                fold(gx[b0:b1], gcols.reshape((n,) + tuple(g.L) + tuple(K) + (C,)))
+                fold(gx[b0:b1], gcols.reshape(tuple(K) + (n,) + tuple(g.L) + (C,)).transpose(
+                    order))
         return gw
 
     return part
