@@ -50,6 +50,35 @@ def test_blas_runs_single_threaded_inside_and_is_restored_after():
 
 
 @needs_openblas
+def test_concurrent_and_nested_runs_restore_blas_threads():
+    before = _backend.blas_num_threads()
+    try:
+        _backend.set_blas_num_threads(2)
+        gate = threading.Barrier(2)
+
+        def slow(i):
+            if i == 0:
+                gate.wait(timeout=10)  # both user threads are inside run() at once
+            return _backend.blas_num_threads()
+
+        out = []
+        users = [threading.Thread(target=lambda: out.append(_parallel.run(slow, 2)))
+                 for _ in range(2)]
+        for t in users:
+            t.start()
+        for t in users:
+            t.join(timeout=20)
+        assert out == [[1, 1], [1, 1]]
+        assert _backend.blas_num_threads() == 2
+        # a run inside a part runs serially on that thread (the pool would wait on itself)
+        nested = _parallel.run(lambda i: _parallel.run(lambda j: (i, j), 2), 2)
+        assert nested == [[(0, 0), (0, 1)], [(1, 0), (1, 1)]]
+        assert _backend.blas_num_threads() == 2
+    finally:
+        _backend.set_blas_num_threads(before)
+
+
+@needs_openblas
 def test_workers_follow_the_blas_thread_count(monkeypatch):
     monkeypatch.setattr(_backend, "short_blas_spin", True)
     before = _backend.blas_num_threads()

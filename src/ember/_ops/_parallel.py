@@ -8,17 +8,19 @@ the BLAS's thread count cannot be set (not OpenBLAS), when its idle threads spin
 loaded before ember; see ``ember/__init__.py``) or there is one part.
 """
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ember import _backend
 from ember._backend import blas_num_threads, set_blas_num_threads
 
 _pool = None
+_PREFIX = "ember-worker"
 
 
 def _forget_pool():  # a forked child (a DataLoader worker) has none of the parent's threads
-    global _pool
-    _pool = None
+    global _pool, _lock, _active
+    _pool, _lock, _active = None, threading.Lock(), 0
 
 
 if hasattr(os, "register_at_fork"):
@@ -34,17 +36,26 @@ def workers(parts):
     return 1 if n is None else max(1, min(parts, n))
 
 
+_lock = threading.Lock()
+_active = 0      # runs in progress (user threads may run kernels concurrently)
+_saved = None    # the BLAS thread count to restore when the last of them ends
+
+
 def run(fn, n):
     """``[fn(0), ..., fn(n - 1)]``, on ``n`` threads (this one included) with BLAS on one
-    thread each; the BLAS thread count is restored after, also on an error."""
-    if n <= 1:
-        return [fn(0)]
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=max(os.cpu_count() or 1, 2) - 1,
-                                   thread_name_prefix="ember")
-    before = blas_num_threads()
-    set_blas_num_threads(1)
+    thread each; the BLAS thread count is restored after, also on an error. Serial when called
+    from one of these threads (a nested run would wait on itself)."""
+    if n <= 1 or threading.current_thread().name.startswith(_PREFIX):
+        return [fn(i) for i in range(n)]
+    global _pool, _active, _saved
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max(os.cpu_count() or 1, 2) - 1,
+                                       thread_name_prefix=_PREFIX)
+        if _active == 0:
+            _saved = blas_num_threads()
+            set_blas_num_threads(1)
+        _active += 1
     futures = []
     try:
         futures = [_pool.submit(fn, i) for i in range(1, n)]
@@ -53,7 +64,10 @@ def run(fn, n):
     finally:
         for f in futures:  # (on an error: let the others finish before BLAS gets its threads)
             f.exception()
-        set_blas_num_threads(before)
+        with _lock:
+            _active -= 1
+            if _active == 0:
+                set_blas_num_threads(_saved)
 
 
 # NOTE: below this many elements handing work to a thread (tens of microseconds) costs more
