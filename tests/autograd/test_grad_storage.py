@@ -130,6 +130,35 @@ def test_unshared_gradient_memory_is_reused_not_copied():
     assert b.grad is made[-1]()
 
 
+def test_fresh_memory_seen_through_a_view_is_reused_but_shared_memory_is_copied():
+    """A kernel's fresh result reshaped (a view whose owner nothing else holds) becomes ``.grad``
+    without a copy; a view of memory something else still holds is copied."""
+    kept = []
+
+    class View(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, keep):
+            ctx.keep = keep
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            owner = np.full(6, 2.0, np.float32)
+            if ctx.keep:
+                kept.append(owner)  # something else holds the memory
+            return ember.from_numpy(owner.reshape(2, 3)), None
+
+    a = ember.ones(2, 3, requires_grad=True)
+    View.apply(a, False).sum().backward()
+    assert a.grad.numpy().base is not None  # the view itself, no copy
+    b = ember.ones(2, 3, requires_grad=True)
+    View.apply(b, True).sum().backward()
+    assert not np.shares_memory(b.grad.numpy(), kept[0])
+    with ember.no_grad():
+        b.grad.mul_(10)
+    assert kept[0].tolist() == [2.0] * 6
+
+
 def test_grad_dtype_and_shape_follow_the_leaf(lib):
     x = lib.ones(3, 1, requires_grad=True)                        # float32
     y = lib.ones(4, dtype=lib.float64, requires_grad=True)

@@ -342,6 +342,15 @@ def _pre_hooks(node, grads):
     return grads
 
 
+def _sole_view(a):
+    """Whether ``a`` owns its memory, or views memory that nothing else holds (a kernel's fresh
+    result reshaped, say): NumPy points every view at the owner, so the owner's only references
+    are then ``a.base``, this function's local and getrefcount's argument."""
+    base = a.base
+    return base is None or (type(base) is type(a) and base.base is None
+                            and _getrefcount(base) <= 3)
+
+
 def _store_grad(t, g, create_graph):
     """Add ``g`` into ``t.grad``, PyTorch-style: in place when possible, stealing ``g``'s memory when
     nothing else can see it (PyTorch's use_count test), a copy otherwise."""
@@ -354,7 +363,7 @@ def _store_grad(t, g, create_graph):
         # NOTE: exactly three references to g (the caller's local, this parameter and getrefcount's
         # argument) and two to its array (g._data and the argument) mean nobody else can see the
         # memory: no user variable, hook, other buffer slot or view. Anything more forces a copy.
-        if (_getrefcount(g) <= 3 and _getrefcount(g._data) <= 2 and g._data.base is None
+        if (_getrefcount(g) <= 3 and _getrefcount(g._data) <= 2 and _sole_view(g._data)
                 and g.grad_fn is None and g._data.flags.c_contiguous and g._data.flags.writeable):
             t.grad = g
         else:
