@@ -109,9 +109,12 @@ def test_same_training_as_torch(case, dtype):
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[0] in ("SGD", "Adam", "AdamW")], ids=_ids)
 def test_large_updates_in_spans_like_torch(case, monkeypatch):
-    """Updates of large parameters run on spans of the flat arrays on threads; force even these
-    small ones into three spans, with uneven edges, and train as torch does."""
+    """Updates of large parameters run by blocks of the flat arrays, on threads; force even these
+    small ones into blocks of 2 elements in three spans, with uneven edges, and train as torch
+    does."""
     from ember._ops import _parallel
+    from ember.optim import optimizer
+    monkeypatch.setattr(optimizer, "_BLOCK", 2)
     monkeypatch.setattr(_parallel, "MIN_ELEMENTS", 1)
     monkeypatch.setattr(_parallel, "workers", lambda parts: max(1, min(parts, 3)))
     check_same(*case, np.float32)
