@@ -115,6 +115,7 @@ def test_large_updates_in_spans_like_torch(case, monkeypatch):
     from ember._ops import _parallel
     from ember.optim import optimizer
     monkeypatch.setattr(optimizer, "_BLOCK", 2)
+    monkeypatch.setattr(optimizer, "_BIG", 3)
     monkeypatch.setattr(_parallel, "MIN_ELEMENTS", 1)
     monkeypatch.setattr(_parallel, "workers", lambda parts: max(1, min(parts, 3)))
     check_same(*case, np.float32)

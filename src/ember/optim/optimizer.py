@@ -460,25 +460,29 @@ def _grad_into(p, g, maximize, weight_decay, out, tmp):
     return out
 
 
-# NOTE: an update makes several passes over its arrays; done a block of this many elements at a
-# time, a block of each of its (up to seven) arrays stays in a core's L2 cache between passes
+# NOTE: an update makes several passes over its arrays; those of over _BIG elements (4 MB each in
+# float32, a handful of them: past the caches) go a block of _BLOCK elements at a time, so that
+# a block of each stays in a core's L2 cache between passes. Smaller ones take one call per span
+# (a block's call costs about as much as the passes it saves on them).
+_BIG = 1 << 20
 _BLOCK = 1 << 15
 
 
 def _in_spans(update, *arrays):
     """``update(*arrays)``, an elementwise update of same-shape arrays (None allowed). Large NumPy
-    C-contiguous arrays go by cache-sized blocks of their flattened elements, the blocks shared
-    out to threads (as torch's foreach kernels use its intra-op threads); else one call."""
+    C-contiguous arrays are cut into spans of their flattened elements run on threads (as
+    torch's foreach kernels use its intra-op threads), very large ones by cache-sized blocks."""
     a0 = arrays[0]
-    if (type(a0) is not np.ndarray or a0.size <= _BLOCK
+    if (type(a0) is not np.ndarray or a0.size < 2 * _parallel.MIN_ELEMENTS and a0.size <= _BIG
             or not all(a is None or type(a) is np.ndarray and a.flags.c_contiguous
                        and a.shape == a0.shape for a in arrays)):
         return update(*arrays)
     flat = [None if a is None else a.reshape(-1) for a in arrays]
+    block = _BLOCK if a0.size > _BIG else a0.size
 
     def span(lo, hi):
-        for b in range(lo, hi, _BLOCK):
-            e = min(hi, b + _BLOCK)
+        for b in range(lo, hi, block):
+            e = min(hi, b + block)
             update(*(None if f is None else f[b:e] for f in flat))
     _parallel.each(span, a0.size, a0.size)
 
