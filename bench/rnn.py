@@ -139,10 +139,9 @@ def main():
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(args.threads)
     global np
+    import ember  # (before NumPy: ember shortens OpenBLAS's idle spin; see README)
     import numpy as np
     import torch
-
-    import ember
 
     torch.set_num_threads(args.threads)
     if args.clock == "cpu":
