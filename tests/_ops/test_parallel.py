@@ -150,3 +150,26 @@ def test_max_pool_in_spans(kw, split_everything):
 def test_small_map_convolution_in_spans(xs, ws, kw, split_everything):
     compare(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, **kw), rand(*xs), rand(*ws),
             rand(ws[0]))
+
+
+def test_dropout_in_spans_is_the_whole_array_dropout(monkeypatch):
+    F = ember.nn.functional
+
+    def run():
+        x = ember.arange(35.0).reshape(5, 7).requires_grad_()
+        ember.manual_seed(3)
+        y = F.dropout(x, 0.3)
+        (y * ember.arange(35.0).reshape(5, 7)).sum().backward()
+        return y.detach().numpy(), x.grad.numpy()
+
+    y1, g1 = run()
+    monkeypatch.setattr(_parallel, "MIN_ELEMENTS", 1)
+    monkeypatch.setattr(_parallel, "workers", lambda parts: max(1, min(parts, 3)))
+    y2, g2 = run()
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(g1, g2)
+    keep = y2 != 0
+    assert 0 < keep.sum() < 35
+    x = np.arange(35.0, dtype=np.float32).reshape(5, 7)
+    np.testing.assert_allclose(y2, x * keep / np.float32(0.7), rtol=1e-6)
+    np.testing.assert_allclose(g2, x * keep / np.float32(0.7), rtol=1e-6)

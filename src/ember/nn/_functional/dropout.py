@@ -5,7 +5,10 @@ All are one primitive, PyTorch's ``_dropout_impl``: a keep-mask drawn from ember
 backward is ``grad * mask * scale``, with the mask kept as a boolean array (a byte per element).
 ``feature`` variants draw one mask entry per channel (``(N, C, 1, ...)``) and broadcast it.
 """
+import numpy as np
+
 from ember._backend import xp_of
+from ember._ops import _parallel
 from ember._ops.random import _rng_for
 from ember._tensor import Tensor, track, wrap
 from ember.autograd.grad_mode import STATE
@@ -24,9 +27,41 @@ class MulBackward0(Node):
         keep, scale = self.keep, self.scale
         if STATE.enabled:  # create_graph: a recorded product (its own derivative is the same)
             return g * wrap(keep.astype(g._data.dtype) * g._data.dtype.type(scale))
-        r = g._data * keep
+        gd = g._data
+        if _spans_ok(gd, keep):
+            r = np.empty_like(gd)
+            gf, kf, rf, s = gd.reshape(-1), keep.reshape(-1), r.reshape(-1), gd.dtype.type(scale)
+
+            def part(lo, hi):
+                np.multiply(gf[lo:hi], kf[lo:hi], out=rf[lo:hi])
+                rf[lo:hi] *= s
+            _parallel.each(part, r.size, r.size)
+            return wrap(r)
+        r = gd * keep
         r *= r.dtype.type(scale)
         return wrap(r)
+
+
+def _spans_ok(a, mask):
+    """Large NumPy arrays of one shape, C-contiguous: the work can go by spans on threads."""
+    return (type(a) is np.ndarray and type(mask) is np.ndarray and a.shape == mask.shape
+            and a.flags.c_contiguous and mask.flags.c_contiguous
+            and a.size >= 2 * _parallel.MIN_ELEMENTS)
+
+
+def _keep_and_apply(u, p, d):
+    """``(u >= p, d * (u >= p))``, by spans on threads for large arrays."""
+    if not _spans_ok(d, u):
+        keep = u >= p
+        return keep, d * keep
+    keep, r = np.empty(u.shape, bool), np.empty_like(d)
+    uf, kf, df, rf = u.reshape(-1), keep.reshape(-1), d.reshape(-1), r.reshape(-1)
+
+    def part(lo, hi):
+        np.greater_equal(uf[lo:hi], p, out=kf[lo:hi])
+        np.multiply(df[lo:hi], kf[lo:hi], out=rf[lo:hi])
+    _parallel.each(part, r.size, r.size)
+    return keep, r
 
 
 class AddBackward0(MulBackward0):
@@ -63,8 +98,7 @@ def _dropout_impl(input, p, train, inplace, lead=0, alpha=False):
         r = d * keep
     else:
         u = _rng_for(None, input.device).random(shape, dt if dt.itemsize >= 4 else "float32")
-        keep = u >= p
-        r = d * keep
+        keep, r = _keep_and_apply(u, p, d)
         if alpha:
             scale = (1.0 / ((_ALPHA * _ALPHA * p + 1) * (1 - p))) ** 0.5
             # dropped entries end at -alpha * a * (1 - p), kept ones are shifted by alpha * a * p
