@@ -8,14 +8,16 @@
    Goal: ember <= 1.5x torch in time and in peak memory.
 
 Each library runs in its own fresh subprocess (so peak RSS is its own): median step time after
-warm-up, and the growth of the max RSS over the RSS once model and data exist.
+warm-up, and the growth of the max RSS over the RSS once model and data exist; the libraries take
+turns for ``--rounds`` rounds and the medians over rounds are reported.
 
-Usage: python bench/cnn.py [--case mnist|resnet18] [--steps N] [--threads N]
+Usage: python bench/cnn.py [--case mnist|resnet18] [--steps N] [--rounds R] [--threads N]
 """
 import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -105,6 +107,7 @@ def main():
     p.add_argument("--case", choices=["mnist", "resnet18"], action="append")
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--rounds", type=int, default=3, help="worker runs per library, in turns")
     p.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
@@ -115,13 +118,15 @@ def main():
         env["OPENBLAS_NUM_THREADS"] = env["BENCH_THREADS"] = str(args.threads)
     goals = {"mnist": (1.0, None), "resnet18": (1.5, 1.5)}
     for case in args.case or ["mnist", "resnet18"]:
-        res = {}
-        for lib in ("ember", "torch"):
-            out = subprocess.run([sys.executable, __file__, "--worker", lib, case,
-                                  "--steps", str(args.steps)], env=env, capture_output=True,
-                                 text=True, check=True)
-            res[lib] = json.loads(out.stdout.strip().splitlines()[-1])
-        e, t = res["ember"], res["torch"]
+        runs = {"ember": [], "torch": []}
+        for _ in range(args.rounds):  # taking turns: a burst of load on the machine hits both
+            for lib in runs:
+                out = subprocess.run([sys.executable, __file__, "--worker", lib, case,
+                                      "--steps", str(args.steps)], env=env, capture_output=True,
+                                     text=True, check=True)
+                runs[lib].append(json.loads(out.stdout.strip().splitlines()[-1]))
+        e, t = ({"ms": statistics.median(r["ms"] for r in rs),
+                 "peak_mb": statistics.median(r["peak_mb"] for r in rs)} for rs in runs.values())
         tg, mg = goals[case]
         line = (f"{case}: step ember {e['ms']:.1f} ms, torch {t['ms']:.1f} ms, "
                 f"ratio {e['ms'] / t['ms']:.2f}x (goal <= {tg}x)")

@@ -46,8 +46,8 @@ class _Columns:
             self.pad = None
             self.crop = (Ellipsis,) + tuple(slice(0, p) for p in P)
         else:  # zero borders once; each chunk only rewrites the interior
-            self.pad = xp.zeros((min(nb, B), C) + P, x.dtype)
             dst, src = zip(*(_overlap(lo, s, p) for lo, s, p in zip(g.lo, g.S, P)))
+            self.pad = _bordered(xp, (min(nb, B), C) + P, x.dtype, 2, dst)
             self.dst, self.src = (Ellipsis,) + dst, (Ellipsis,) + src
         self.buf = xp.empty(C * self.nk * min(nb, B) * self.nl, x.dtype)
 
@@ -64,6 +64,18 @@ class _Columns:
         return cols.reshape(self.groups, C // self.groups * self.nk, n * self.nl)
 
 
+def _bordered(xp, shape, dtype, first, inner):
+    """An uninitialised array whose dims ``first, first + 1, ...`` are zero outside the slices
+    ``inner``: the padding of a buffer whose interior each chunk overwrites (zeroing only the
+    border, not a fresh buffer's every page)."""
+    a = xp.empty(shape, dtype)
+    for i, sl in enumerate(inner):
+        head = (slice(None),) * (first + i)
+        a[head + (slice(0, sl.start),)] = 0
+        a[head + (slice(sl.stop, None),)] = 0
+    return a
+
+
 class _ColumnsLast:
     """im2col channels-last: ``cols(b0, b1)`` is ``((b1 - b0) * prod(L), prod(K) * C)``, rows
     ordered (image, *positions), columns (*kernel offsets, channel). The copy's inner loop runs
@@ -76,8 +88,8 @@ class _ColumnsLast:
         d = len(K)
         self.nk, self.nl = _prod(K), _prod(g.L)
         P = extent(g, K)
-        self.pad = xp.zeros((min(nb, B),) + P + (C,), x.dtype)  # borders stay zero
         dst, src = zip(*(_overlap(lo, s, p) for lo, s, p in zip(g.lo, g.S, P)))
+        self.pad = _bordered(xp, (min(nb, B),) + P + (C,), x.dtype, 1, dst)  # borders stay 0
         self.dst = (slice(None),) + dst + (slice(None),)
         self.src = (Ellipsis,) + src
         self.move = (0,) + tuple(range(2, 2 + d)) + (1,)

@@ -91,7 +91,9 @@ def backward(x, w, gy, g, need_x, need_w, wshape):
     used, plan = _plan(g, tuple(wshape[2:]))
     gyf = gy.reshape(B, O, -1)
     gx = xp.zeros((B, C, _prod(g.S)), gy.dtype) if need_x else None
-    gw = xp.zeros((O, C, nk), gy.dtype) if need_w else None
+    gw = None  # every tap's gradient is written when every tap reads data somewhere
+    if need_w:
+        gw = (xp.empty if len(used) == nk else xp.zeros)((O, C, nk), gy.dtype)
     if need_w:
         xf = x.reshape(B, C, -1)
         cols = [_gather(xf, src).T if taps else None for src, taps in plan]  # (B, t * C)
