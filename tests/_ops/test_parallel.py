@@ -173,3 +173,13 @@ def test_dropout_in_spans_is_the_whole_array_dropout(monkeypatch):
     x = np.arange(35.0, dtype=np.float32).reshape(5, 7)
     np.testing.assert_allclose(y2, x * keep / np.float32(0.7), rtol=1e-6)
     np.testing.assert_allclose(g2, x * keep / np.float32(0.7), rtol=1e-6)
+
+
+@pytest.mark.parametrize("kw", [{}, dict(reduction="none"), dict(reduction="sum"),
+                                dict(ignore_index=2), dict(label_smoothing=0.1)])
+def test_cross_entropy_in_spans(kw, split_everything):
+    t = np.array([1, 0, 4, 2, 3, 2, 1])
+    compare(lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(t), **kw), rand(7, 5))
+    w = rand(5, low=0.5, high=1.5)
+    compare(lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(t), lib.tensor(w), **kw),
+            rand(7, 5))

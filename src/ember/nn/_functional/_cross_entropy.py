@@ -18,6 +18,7 @@ probabilities, ``Q[i] = w * ((1 - eps) * target[i] + eps / C)``; its gradient is
 import numpy as np
 
 from ember._backend import xp_of
+from ember._ops import _parallel
 from ember._ops._util import promote_arrays
 from ember._ops.reduce import type_name
 from ember._tensor import track, wrap
@@ -123,6 +124,30 @@ def _exp_shifted(x2):
     return e, m
 
 
+def _exp_rows(e, ones):
+    """``exp`` of ``e`` in place and its row sums (``_row_sum``); a large 2-D NumPy ``e`` by spans
+    of rows on threads (the exponentials are most of a big-vocabulary loss)."""
+    if e.ndim != 2 or type(e) is not np.ndarray or e.size < 2 * _parallel.MIN_ELEMENTS:
+        np.exp(e, out=e)
+        return _row_sum(e, ones)
+    se = np.empty((e.shape[0], 1), e.dtype)
+
+    def part(lo, hi):
+        np.exp(e[lo:hi], out=e[lo:hi])
+        np.matmul(e[lo:hi], ones[:, None], out=se[lo:hi])
+    _parallel.each(part, e.shape[0], e.size)
+    return se
+
+
+def _scale_rows(grad, f):
+    """``grad *= f`` (f: a factor per row, broadcast), by spans of rows for large 2-D arrays."""
+    if grad.ndim != 2 or type(grad) is not np.ndarray or grad.size < 2 * _parallel.MIN_ELEMENTS:
+        np.multiply(grad, f, out=grad)
+        return
+    _parallel.each(lambda lo, hi: np.multiply(grad[lo:hi], f[lo:hi] if f.shape[0] > 1 else f,
+                                              out=grad[lo:hi]), grad.shape[0], grad.size)
+
+
 # ---- class indices -------------------------------------------------------------------------------
 class NllLossBackward0(Node):
     """Backward of ``nll_loss`` and of the fused ``cross_entropy`` with class-index targets (named
@@ -145,7 +170,7 @@ class NllLossBackward0(Node):
             if grad is None:
                 grad = _exp_shifted(_canonical(self.saved_tensors[0]._data, self.c))[0]
                 np.exp(grad, out=grad)
-            np.multiply(grad, _row_axis(r) / self.se, out=grad)
+            _scale_rows(grad, _row_axis(r) / self.se)
             if self.eps:
                 grad -= _row_axis(a * (self.eps / self.c)) * self.wb
             grad[self.idx] -= (1 - self.eps) * coef if self.eps else coef
@@ -230,8 +255,7 @@ def _nll(input, target, weight, red, ignore_index, eps, logits):
                 wb = xp.ones(wshape, dt) if wd is None else wd.reshape(wshape)
                 wsum = c if wd is None else wd.sum()
                 ws = _row_sum(e, xp.ones(c, dt) if wd is None else wd)[:, 0]
-            np.exp(e, out=e)
-            se = _row_sum(e, xp.ones(c, dt))
+            se = _exp_rows(e, xp.ones(c, dt))
             lse = np.log(se)[:, 0]
             loss = (m[:, 0] - x2[idx]) + lse  # -log p of the target; m - x is exact near the max
         else:
