@@ -11,6 +11,8 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
 from ember import _backend
 from ember._backend import blas_num_threads, set_blas_num_threads
 
@@ -73,6 +75,14 @@ def run(fn, n):
 # NOTE: below this many elements handing work to a thread (tens of microseconds) costs more
 # than it saves
 MIN_ELEMENTS = 1 << 17
+
+
+def flat(*arrays):
+    """Whether ``arrays`` (None allowed) are NumPy arrays of one shape, C-contiguous: elementwise
+    work on them can then be cut into spans of their flattened elements."""
+    a0 = arrays[0]
+    return all(a is None or type(a) is np.ndarray and a.flags.c_contiguous and a.shape == a0.shape
+               for a in arrays)
 
 
 def spans(rows, elements):

@@ -92,7 +92,7 @@ class ReluBackward0(Node):
         # multiplying is ~10x faster than a three-way where)
         out = self.saved_output()._data
         gd = g._data
-        if STATE.enabled or not _flat_ok(gd, out):
+        if STATE.enabled or not _parallel.flat(gd, out):
             return g * wrap((out > 0).astype(gd.dtype))
         r, gf, of = np.empty_like(gd), gd.reshape(-1), out.reshape(-1)
         rf, mask = r.reshape(-1), np.empty(r.size, bool)
@@ -104,19 +104,12 @@ class ReluBackward0(Node):
         return wrap(r)
 
 
-def _flat_ok(*arrays):
-    """NumPy arrays of one shape, C-contiguous: elementwise work can be cut into flat spans."""
-    a0 = arrays[0]
-    return all(type(a) is np.ndarray and a.flags.c_contiguous and a.shape == a0.shape
-               for a in arrays)
-
-
 def relu(input):
     """``max(input, 0)``, elementwise (integer tensors stay integer)."""
     x = input._data
     if x.dtype == np.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
-    if _flat_ok(x) and x.size >= 2 * _parallel.MIN_ELEMENTS:
+    if _parallel.flat(x) and x.size >= 2 * _parallel.MIN_ELEMENTS:
         r = np.empty_like(x)
         xf, rf = x.reshape(-1), r.reshape(-1)
         _parallel.each(lambda lo, hi: np.maximum(xf[lo:hi], 0, out=rf[lo:hi]), x.size, x.size)

@@ -474,8 +474,7 @@ def _in_spans(update, *arrays):
     torch's foreach kernels use its intra-op threads), very large ones by cache-sized blocks."""
     a0 = arrays[0]
     if (type(a0) is not np.ndarray or a0.size < 2 * _parallel.MIN_ELEMENTS and a0.size <= _BIG
-            or not all(a is None or type(a) is np.ndarray and a.flags.c_contiguous
-                       and a.shape == a0.shape for a in arrays)):
+            or not _parallel.flat(*arrays)):
         return update(*arrays)
     flat = [None if a is None else a.reshape(-1) for a in arrays]
     block = _BLOCK if a0.size > _BIG else a0.size

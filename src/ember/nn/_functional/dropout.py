@@ -43,10 +43,8 @@ class MulBackward0(Node):
 
 
 def _spans_ok(a, mask):
-    """Large NumPy arrays of one shape, C-contiguous: the work can go by spans on threads."""
-    return (type(a) is np.ndarray and type(mask) is np.ndarray and a.shape == mask.shape
-            and a.flags.c_contiguous and mask.flags.c_contiguous
-            and a.size >= 2 * _parallel.MIN_ELEMENTS)
+    """Large flat-cuttable arrays: the work can go by spans on threads."""
+    return a.size >= 2 * _parallel.MIN_ELEMENTS and _parallel.flat(a, mask)
 
 
 def _keep_and_apply(u, p, d):
