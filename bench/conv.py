@@ -26,7 +26,7 @@ import time
 
 if "--threads" in sys.argv:  # OpenBLAS reads this once, when NumPy is first imported
     os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[sys.argv.index("--threads") + 1]
-import ember  # noqa: E402,F401  (before NumPy: ember shortens OpenBLAS's idle spin; see README)
+import ember  # noqa: E402  (before NumPy: ember shortens OpenBLAS's idle spin; see README)
 import numpy as np  # noqa: E402
 
 CASES = {
@@ -145,7 +145,6 @@ def main():
         _peak_in_child(args.child, cases[0])
         return
 
-    import ember
     print(f"torch {torch.__version__} threads={torch.get_num_threads()}, numpy {np.__version__}")
     for case in cases:
         e, t = time_step(ember, case, args.repeat), time_step(torch, case, args.repeat)

@@ -46,10 +46,7 @@ def _openblas_ctl():
     _blas_ctl = False
     try:
         import ctypes
-        with open("/proc/self/maps") as f:
-            paths = {line.split(None, 5)[5].strip() for line in f
-                     if "openblas" in line.lower() and len(line.split(None, 5)) == 6}
-        for path in sorted(paths):
+        for path in sorted(loaded_openblas()):
             lib = ctypes.CDLL(path)
             for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""),
                                    ("openblas", "64_"), ("openblas", "")):
@@ -60,9 +57,19 @@ def _openblas_ctl():
                     put.restype, put.argtypes = None, [ctypes.c_int]
                     _blas_ctl = (get, put)
                     return _blas_ctl
-    except (OSError, ImportError, IndexError):  # no /proc (not Linux), or an odd library
+    except (OSError, ImportError):  # a library that will not load
         pass
     return None
+
+
+def loaded_openblas():
+    """The paths of the OpenBLAS libraries this process has loaded (Linux; empty elsewhere)."""
+    try:
+        with open("/proc/self/maps") as f:
+            return {line.split()[-1] for line in f
+                    if "openblas" in line.rsplit("/", 1)[-1].lower()}
+    except OSError:  # no /proc: not Linux
+        return set()
 
 
 def blas_num_threads():

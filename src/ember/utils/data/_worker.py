@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ember._backend import loaded_openblas
 from ember.utils.data import _shm
 from ember.utils.data._fetch import create_fetcher
 
@@ -130,7 +131,7 @@ def _limit_blas_threads():
         return
     except ImportError:
         pass
-    for path in _loaded_openblas():
+    for path in loaded_openblas():
         try:
             lib = ctypes.CDLL(path)
         except OSError:
@@ -143,15 +144,6 @@ def _limit_blas_threads():
             if fn is not None:
                 fn(1)
                 break
-
-
-def _loaded_openblas():
-    try:
-        with open("/proc/self/maps") as f:
-            return {line.split()[-1] for line in f
-                    if "openblas" in line.rsplit("/", 1)[-1].lower()}
-    except OSError:  # not Linux
-        return set()
 
 
 def _seed_all(seed):
