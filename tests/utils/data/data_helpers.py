@@ -83,6 +83,11 @@ class Environ(Dataset):
         return os.getpid(), os.environ.get("OMP_NUM_THREADS"), openblas_threads(), self.t[i]
 
 
+def slow_start(worker_id):
+    """A worker_init_fn that keeps a worker starting for a while."""
+    time.sleep(1.0)
+
+
 def openblas_threads():
     """The thread count of the OpenBLAS loaded in this process (-1 if none is found)."""
     with open("/proc/self/maps") as f:

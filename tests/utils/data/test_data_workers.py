@@ -306,20 +306,26 @@ def _dead_or_zombie(pid):
         return True
 
 
-def test_workers_exit_when_the_main_process_is_killed():
+@pytest.mark.parametrize("context", ["fork", "forkserver"])
+@pytest.mark.parametrize("when", ["after a batch", "while the workers start"])
+def test_workers_exit_when_the_main_process_is_killed(when, context):
     import subprocess
     import sys
+    starting = when == "while the workers start"
     code = (
         "import os, signal, sys\n"
         "sys.path.insert(0, sys.argv[1])\n"
-        "from data_helpers import Squares\n"
+        "from data_helpers import Squares, slow_start\n"
         "from ember.utils.data import DataLoader\n"
-        "it = iter(DataLoader(Squares(8), num_workers=2, persistent_workers=True))\n"
-        "next(it)\n"
+        f"it = iter(DataLoader(Squares(8), num_workers=2, persistent_workers=True,\n"
+        f"                     multiprocessing_context={context!r},\n"
+        f"                     worker_init_fn={'slow_start' if starting else None}))\n"
+        f"{'' if starting else 'next(it)'}\n"
         "print(' '.join(str(w.pid) for w in it._pool.workers), flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n")
+    # NOTE: the workers hold the pipes open: run() returns once they have all exited
     out = subprocess.run([sys.executable, "-c", code, os.path.dirname(__file__)],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=30)
     pids = [int(p) for p in out.stdout.split()]
     assert len(pids) == 2, out.stderr
     deadline = time.monotonic() + 5

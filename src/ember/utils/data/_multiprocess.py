@@ -73,7 +73,7 @@ class _WorkerPool:
                 w = ctx.Process(target=_worker_loop, daemon=True, args=(
                     it._iterable, it._dataset, reader, self.result_queue, self.done_event,
                     it._auto_collation, it._collate_fn, it._drop_last, it._base_seed,
-                    loader.worker_init_fn, i, loader.num_workers, self.prefix))
+                    loader.worker_init_fn, i, loader.num_workers, self.prefix, os.getpid()))
                 w.start()
                 reader.close()
                 self.index_queues.append(writer)

@@ -156,7 +156,7 @@ def _seed_all(seed):
 
 def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_collation,
                  collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers,
-                 shm_prefix):
+                 shm_prefix, parent):
     global _worker_info
     # NOTE: Ctrl-C is the main process's to handle: it shuts the workers down
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -173,7 +173,7 @@ def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_co
     except Exception:
         init_exception = ExceptionWrapper(where=where)
     iteration_end = False
-    parent, sent = os.getppid(), 0
+    sent, parent = 0, _watched_parent(parent)
     while os.getppid() == parent:  # a worker whose parent died exits
         try:
             if not index_queue.poll(_PARENT_CHECK_INTERVAL):
@@ -213,6 +213,23 @@ def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_co
     # flushed into the pipe yet, so do not wait for that at exit (a full pipe would hang it)
     data_queue.cancel_join_thread()
     data_queue.close()
+
+
+def _watched_parent(main_pid):
+    """The pid whose death ends this worker: the main process, or a forkserver it started.
+
+    NOTE: not just os.getppid() read here: a main process killed while this worker was still
+    starting would leave it watching init (or a subreaper), forever.
+    """
+    ppid = os.getppid()
+    if ppid == main_pid:
+        return ppid
+    try:  # a forkserver's child: the forkserver is the main process's child
+        with open(f"/proc/{ppid}/stat") as f:
+            grandparent = int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return ppid  # no /proc to tell: assume a forkserver
+    return ppid if grandparent == main_pid else main_pid  # re-parented: the main process died
 
 
 def _dumps(data, name, where):
