@@ -97,3 +97,117 @@ def each(fn, rows, elements):
     """``fn(lo, hi)`` over the :func:`spans` of ``rows``, on threads when worth it."""
     s = spans(rows, elements)
     run(lambda i: fn(*s[i]), len(s))
+
+
+def overlapping():
+    """Whether :func:`overlap` runs its helper on a second thread (else everything runs here)."""
+    return workers(2) == 2 and not threading.current_thread().name.startswith(_PREFIX)
+
+
+class Relay:
+    """Tasks ``0 .. n-1`` (``task(i, slot)``), taken in order by this thread (slot 0) and, inside
+    :func:`overlap`, one pool thread (slot 1). Task ``i`` may start once published.
+
+    Why: a recurrent layer's loop over time is many small NumPy calls on one core; the big matrix
+    products of its other steps (input projections ahead of the loop, input and weight gradients
+    behind it) fill the second core meanwhile. Slots let each thread sum into its own buffers.
+    """
+
+    def __init__(self, task, n, published=0):
+        self.task, self.n = task, n
+        self._cv = threading.Condition()
+        self._published, self._next, self._turn = published, 0, 0
+        self._done = [False] * n
+        self._error = None
+
+    def publish(self, upto):
+        """Tasks ``< upto`` may start."""
+        with self._cv:
+            self._published = upto
+            self._cv.notify_all()
+
+    def _take(self, block, upto=None):
+        with self._cv:
+            while self._error is None:
+                if self._next < min(self._published, self.n if upto is None else upto + 1):
+                    self._next += 1
+                    return self._next - 1
+                if not block or self._next >= self.n:
+                    return None
+                self._cv.wait()
+            return None
+
+    def _run(self, i, slot):
+        try:
+            self.task(i, slot)
+        except BaseException as e:
+            with self._cv:
+                self._error = self._error or e
+                self._cv.notify_all()
+            raise
+        with self._cv:
+            self._done[i] = True
+            self._cv.notify_all()
+
+    def helper(self):
+        """The pool thread's part: published tasks as they come, until all are taken."""
+        try:
+            while (i := self._take(True)) is not None:
+                self._run(i, 1)
+        except BaseException:
+            pass  # recorded: this thread's caller raises it
+
+    def _wait(self, done):
+        with self._cv:
+            while not done() and self._error is None:
+                self._cv.wait()
+            if self._error is not None:
+                raise self._error
+
+    def need(self, i):
+        """Return once task ``i`` is done, running it (and any before it) here if not taken."""
+        while (j := self._take(False, upto=i)) is not None:
+            self._run(j, 0)
+        self._wait(lambda: self._done[i])
+
+    def finish(self):
+        """Publish every task, help with those not taken, wait for all."""
+        self.publish(self.n)
+        while (j := self._take(False)) is not None:
+            self._run(j, 0)
+        self._wait(lambda: all(self._done))
+
+    def ordered(self, i, fn):
+        """``fn()`` after the ``ordered`` calls of tasks ``< i``: sums over tasks then come out
+        the same whichever thread ran which task."""
+        with self._cv:
+            while self._turn != i and self._error is None:
+                self._cv.wait()
+            if self._error is not None:
+                raise self._error
+        try:
+            fn()
+        finally:
+            with self._cv:
+                self._turn += 1
+                self._cv.notify_all()
+
+    def abort(self, error):
+        with self._cv:
+            self._error = self._error or error
+            self._cv.notify_all()
+
+
+def overlap(loop, relay):
+    """``loop()`` here (it calls ``relay.need``/``publish``/``finish``) while a pool thread works
+    on ``relay``'s tasks, BLAS on one thread each meanwhile; serial when not :func:`overlapping`
+    (then ``loop`` runs the tasks itself)."""
+    def main():
+        try:
+            return loop()
+        except BaseException as e:
+            relay.abort(e)  # the helper stops waiting for tasks
+            raise
+    if not overlapping():
+        return main()
+    return run(lambda i: relay.helper() if i else main(), 2)[0]

@@ -20,6 +20,7 @@ Gate orders are PyTorch's: LSTM ``i, f, g, o``; GRU ``r, z, n`` with
 ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``.
 """
 from ember._backend import xp_of
+from ember._ops import _parallel
 
 
 def _prev(last, init, b):
@@ -49,12 +50,33 @@ def _hidden_weight(w_hh, scale):
     return out
 
 
-def _in_proj(X, w_ih, b):
-    """All steps' input projections in one product: ``X @ w_ih.T + b``."""
-    G = X @ w_ih.T
-    if b is not None:
-        G += b
-    return G
+def _in_proj(X, w_ih, b, out):
+    """The input projections ``X @ w_ih.T + b`` of rows ``lo:hi``, into ``out``: a function of
+    ``(lo, hi)``."""
+    xp, wT = xp_of(X), w_ih.T
+
+    def proj(lo, hi):
+        o = out[lo:hi]
+        xp.matmul(X[lo:hi], wT, out=o)
+        if b is not None:
+            o += b
+    return proj
+
+
+def _projected(proj, chunks, loop):
+    """``loop(marks, need)``, the loop over time, with the input projection ``proj(lo, hi)`` of
+    each chunk ``(first step, lo, hi)`` done ahead of it: on a pool thread while the loop runs
+    (several chunks), or here as one product (one chunk). ``loop`` calls ``need(marks[s])``
+    before step ``s`` where ``s in marks``."""
+    n = len(chunks)
+    relay = _parallel.Relay(lambda i, slot: proj(*chunks[i][1:]), n, published=n)
+    marks = {c[0]: i for i, c in enumerate(chunks)}
+
+    def body():
+        out = loop(marks, relay.need)
+        relay.finish()
+        return out
+    return _parallel.overlap(body, relay) if n > 1 else body()
 
 
 def _t_order(lst, steps):
@@ -66,35 +88,44 @@ def _t_order(lst, steps):
 
 
 # ---- Elman RNN -----------------------------------------------------------------------------------
-def rnn_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh, relu):
-    """h' = act(W_ih x + b_ih + W_hh h + b_hh). Returns (Y, saved); Y doubles as the activations."""
+def rnn_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh, relu, chunks):
+    """h' = act(W_ih x + b_ih + W_hh h + b_hh). Returns (Y, saved); Y doubles as the activations.
+    ``chunks``: see :func:`_projected`."""
     xp = xp_of(X)
-    Y = _in_proj(X, w_ih, None if b_ih is None else b_ih + b_hh)
+    Y = xp.empty((X.shape[0], w_hh.shape[0]), X.dtype)
+    proj = _in_proj(X, w_ih, None if b_ih is None else b_ih + b_hh, Y)
     tmp = xp.empty((h0.shape[0], Y.shape[1]), Y.dtype)
     whhT = _hidden_weight(w_hh, None)
-    last, hps = h0, []
-    for off, b in steps:
-        hp = _prev(last, h0, b)
-        hps.append(hp)
-        t = tmp[:b]
-        xp.matmul(hp, whhT, out=t)
-        y = Y[off:off + b]
-        y += t
-        if relu:
-            xp.maximum(y, 0, out=y)
-        else:
-            xp.tanh(y, out=y)
-        last = y
+    hps = []
+
+    def loop(marks, need):
+        last = h0
+        for s, (off, b) in enumerate(steps):
+            if s in marks:
+                need(marks[s])
+            hp = _prev(last, h0, b)
+            hps.append(hp)
+            t = tmp[:b]
+            xp.matmul(hp, whhT, out=t)
+            y = Y[off:off + b]
+            y += t
+            if relu:
+                xp.maximum(y, 0, out=y)
+            else:
+                xp.tanh(y, out=y)
+            last = y
+    _projected(proj, chunks, loop)
     return Y, (hps,)
 
 
-def rnn_backward(saved, steps, Y, w_hh, gY, dh, relu):
-    """Gradients w.r.t. the pre-activations (N, H); ``dh`` (B, H) enters holding the gradient of the
-    final state and leaves holding that of ``h0``."""
-    (hps,) = saved
+def rnn_backward(saved, steps, Y, w_hh, gY, dh, relu, dG, marks, publish):
+    """The gradient w.r.t. the pre-activations, into ``dG`` (N, H); ``dh`` (B, H) enters holding
+    the gradient of the final state and leaves holding that of ``h0``. After step ``k`` (an index
+    into ``steps``) with ``k in marks``, calls ``publish(marks[k])``: the rows of ``dG`` of steps
+    ``k:`` are final (see ``rnn.py``)."""
     xp = xp_of(Y)
-    dG = xp.empty_like(Y)
-    for off, b in reversed(steps):
+    for k in range(len(steps) - 1, -1, -1):
+        off, b = steps[k]
         sl = slice(off, off + b)
         d = dh[:b]
         if gY is not None:
@@ -107,7 +138,8 @@ def rnn_backward(saved, steps, Y, w_hh, gY, dh, relu):
             xp.subtract(1, g, out=g)
             g *= d
         xp.matmul(g, w_hh, out=d)
-    return dG, dG, _t_order(hps, steps)
+        if k in marks:
+            publish(marks[k])
 
 
 # ---- LSTM ----------------------------------------------------------------------------------------
@@ -144,16 +176,23 @@ def _block(buf, b):
 _SIG = (0.5, 0.5, 0.5, 1.0)  # the sigmoid trick's inner 0.5 on i, f, o (exact: a power of two)
 
 
-def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr):
-    """c' = f c + i g, h' = o tanh(c') (then W_hr h' with a projection). Returns (Y, C, saved)."""
+def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, chunks):
+    """c' = f c + i g, h' = o tanh(c') (then W_hr h' with a projection). Returns (Y, C, saved).
+    ``chunks``: see :func:`_projected`."""
     xp = xp_of(X)
     N, dt = X.shape[0], X.dtype
     H = c0.shape[1]
     B, P = h0.shape
     # the (4, I, H) and (4, P, H) right operands, contiguous, scaled for the sigmoid trick
-    G = xp.matmul(X, _gate_blocks(w_ih, _SIG).transpose(0, 2, 1))  # (4, N, H)
-    if b_ih is not None:
-        G += _gate_blocks(b_ih + b_hh, _SIG)[:, None]
+    wx = _gate_blocks(w_ih, _SIG).transpose(0, 2, 1)
+    bx = None if b_ih is None else _gate_blocks(b_ih + b_hh, _SIG)[:, None]
+    G = xp.empty((4, N, H), dt)
+
+    def proj(lo, hi):
+        g = G[:, lo:hi]
+        xp.matmul(X[lo:hi], wx, out=g)
+        if bx is not None:
+            g += bx
     whh = xp.ascontiguousarray(_gate_blocks(w_hh, _SIG).transpose(0, 2, 1))
     C = xp.empty((N, H), dt)
     TC = xp.empty((N, H), dt)
@@ -162,55 +201,60 @@ def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr):
     tmp = xp.empty((4, B, H), dt)
     u_buf = xp.empty((B, H), dt)
     whrT = None if w_hr is None else _hidden_weight(w_hr, None)
-    hlast, clast, hps, cps = h0, c0, [], []
-    for off, b in steps:
-        sl = slice(off, off + b)
-        hp, cp = _prev(hlast, h0, b), _prev(clast, c0, b)
-        hps.append(hp)
-        cps.append(cp)
-        t = _block(tmp, b)
-        xp.matmul(hp, whh, out=t)
-        a = G[:, sl]
-        a += t
-        xp.tanh(a, out=a)
-        s = a[:3]  # sigmoid = 0.5 tanh(x / 2) + 0.5
-        s *= 0.5
-        s += 0.5
-        c = C[sl]
-        xp.multiply(a[1], cp, out=c)
-        u = u_buf[:b]
-        xp.multiply(a[0], a[3], out=u)
-        c += u
-        tc = TC[sl]
-        xp.tanh(c, out=tc)
-        if whrT is None:
-            xp.multiply(a[2], tc, out=Y[sl])
-        else:
-            xp.multiply(a[2], tc, out=R[sl])
-            xp.matmul(R[sl], whrT, out=Y[sl])
-        hlast, clast = Y[sl], c
+    hps, cps = [], []
+
+    def loop(marks, need):
+        hlast, clast = h0, c0
+        for s, (off, b) in enumerate(steps):
+            if s in marks:
+                need(marks[s])
+            sl = slice(off, off + b)
+            hp, cp = _prev(hlast, h0, b), _prev(clast, c0, b)
+            hps.append(hp)
+            cps.append(cp)
+            t = _block(tmp, b)
+            xp.matmul(hp, whh, out=t)
+            a = G[:, sl]
+            a += t
+            xp.tanh(a, out=a)
+            sg = a[:3]  # sigmoid = 0.5 tanh(x / 2) + 0.5
+            sg *= 0.5
+            sg += 0.5
+            c = C[sl]
+            xp.multiply(a[1], cp, out=c)
+            u = u_buf[:b]
+            xp.multiply(a[0], a[3], out=u)
+            c += u
+            tc = TC[sl]
+            xp.tanh(c, out=tc)
+            if whrT is None:
+                xp.multiply(a[2], tc, out=Y[sl])
+            else:
+                xp.multiply(a[2], tc, out=R[sl])
+                xp.matmul(R[sl], whrT, out=Y[sl])
+            hlast, clast = Y[sl], c
+    _projected(proj, chunks, loop)
     return Y, C, (G, TC, R, hps, cps)
 
 
-def lstm_backward(saved, steps, w_hh, w_hr, gY, dh, dc):
-    """Gradients w.r.t. the gate pre-activations (N, 4H) in PyTorch's order (the same for the
-    input and the hidden projection); ``dh``/``dc`` enter holding the final states' gradients and
-    leave holding ``h0``'s/``c0``'s. Also returns the stacked previous states and, with a
-    projection, the gradient of W_hr."""
+def lstm_backward(saved, steps, w_hh, w_hr, gY, dh, dc, dG, marks, publish):
+    """The gradients w.r.t. the gate pre-activations (the same for the input and the hidden
+    projection), into ``dG`` (4, N, H) gate-major (:func:`lstm_rows` gives PyTorch's layout);
+    ``dh``/``dc`` enter holding the final states' gradients and leave holding ``h0``'s/``c0``'s.
+    ``marks``/``publish`` as in :func:`rnn_backward`. Returns the gradient of W_hr (None without a
+    projection)."""
     G, TC, R, hps, cps = saved
     xp = xp_of(TC)
     _, N, H = G.shape
     B, dt = dc.shape[0], TC.dtype
     P = w_hh.shape[1]
-    dG = xp.empty((4, N, H), dt)
     whh = _gate_blocks(w_hh)  # (4, H, P)
     DH = None if w_hr is None else xp.empty((N, w_hr.shape[0]), dt)
     tmp = xp.empty((4, B, P), dt)
     u_buf, v_buf = xp.empty((B, H), dt), xp.empty((B, H), dt)
     r_buf = None if w_hr is None else xp.empty((B, H), dt)
-    k = len(steps)
-    for off, b in reversed(steps):
-        k -= 1
+    for k in range(len(steps) - 1, -1, -1):
+        off, b = steps[k]
         sl = slice(off, off + b)
         a = G[:, sl]
         i, f, o, g = a
@@ -255,71 +299,84 @@ def lstm_backward(saved, steps, w_hh, w_hr, gY, dh, dc):
         xp.add(t[0], t[1], out=d)
         d += t[2]
         d += t[3]
-    dW_hr = None if w_hr is None else DH.T @ R  # h = W_hr r with r = o tanh(c)
-    out = xp.empty((N, 4, H), dt)  # PyTorch's row layout, for the weight-gradient products
+        if k in marks:
+            publish(marks[k])
+    return None if w_hr is None else DH.T @ R  # h = W_hr r with r = o tanh(c)
+
+
+def lstm_rows(dG, lo, hi):
+    """Rows ``lo:hi`` of the gate-major ``dG`` (4, N, H) in PyTorch's layout (hi - lo, 4H)."""
+    xp = xp_of(dG)
+    H = dG.shape[2]
+    out = xp.empty((hi - lo, 4, H), dG.dtype)
     for k, j in enumerate(_LSTM_ORDER):
-        out[:, j] = dG[k]
-    return out.reshape(N, 4 * H), _t_order(hps, steps), dW_hr
+        out[:, j] = dG[k, lo:hi]
+    return out.reshape(hi - lo, 4 * H)
 
 
 # ---- GRU -----------------------------------------------------------------------------------------
-def gru_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh):
+def gru_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh, chunks):
     """r, z = sigmoid(...); n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h' = n + z (h - n).
-    Returns (Y, saved)."""
+    Returns (Y, saved). ``chunks``: see :func:`_projected`."""
     xp = xp_of(X)
     N, dt = X.shape[0], X.dtype
     B, H = h0.shape
     H2 = 2 * H
     # the sigmoid trick's inner 0.5 of r and z folded into the weights and biases (exact)
     sc = _gate_scale(xp, dt, H, (1, 1, 0))
-    XG = _in_proj(X, w_ih * sc[:, None], None if b_ih is None else b_ih * sc)
+    XG = xp.empty((N, 3 * H), dt)
+    proj = _in_proj(X, w_ih * sc[:, None], None if b_ih is None else b_ih * sc, XG)
     A = xp.empty((N, 3 * H), dt)  # W_hh h + b_hh of every step (scaled r, z; the n part as is)
     Y = xp.empty((N, H), dt)
     u_buf = xp.empty((B, H), dt)
     whhT = _hidden_weight(w_hh, sc)
     bhh = None if b_hh is None else b_hh * sc
-    last, hps = h0, []
-    for off, b in steps:
-        sl = slice(off, off + b)
-        hp = _prev(last, h0, b)
-        hps.append(hp)
-        a = A[sl]
-        xp.matmul(hp, whhT, out=a)
-        if bhh is not None:
-            a += bhh
-        rz = XG[sl, :H2]
-        rz += a[:, :H2]
-        xp.tanh(rz, out=rz)
-        rz *= 0.5
-        rz += 0.5
-        n = XG[sl, H2:]
-        v = u_buf[:b]
-        xp.multiply(rz[:, :H], a[:, H2:], out=v)
-        n += v
-        xp.tanh(n, out=n)
-        y = Y[sl]
-        xp.subtract(hp, n, out=y)
-        y *= rz[:, H:]
-        y += n
-        last = y
+    hps = []
+
+    def loop(marks, need):
+        last = h0
+        for s, (off, b) in enumerate(steps):
+            if s in marks:
+                need(marks[s])
+            sl = slice(off, off + b)
+            hp = _prev(last, h0, b)
+            hps.append(hp)
+            a = A[sl]
+            xp.matmul(hp, whhT, out=a)
+            if bhh is not None:
+                a += bhh
+            rz = XG[sl, :H2]
+            rz += a[:, :H2]
+            xp.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            n = XG[sl, H2:]
+            v = u_buf[:b]
+            xp.multiply(rz[:, :H], a[:, H2:], out=v)
+            n += v
+            xp.tanh(n, out=n)
+            y = Y[sl]
+            xp.subtract(hp, n, out=y)
+            y *= rz[:, H:]
+            y += n
+            last = y
+    _projected(proj, chunks, loop)
     return Y, (XG, A, hps)
 
 
-def gru_backward(saved, steps, w_hh, gY, dh):
-    """Gradients w.r.t. the input projection (N, 3H) and the hidden projection (N, 3H); ``dh``
-    enters holding the final state's gradient and leaves holding ``h0``'s."""
+def gru_backward(saved, steps, w_hh, gY, dh, dX, dA, marks, publish):
+    """Gradients w.r.t. the input projection and the hidden projection, into ``dX`` and ``dA``
+    (N, 3, H); ``dh`` enters holding the final state's gradient and leaves holding ``h0``'s.
+    ``marks``/``publish`` as in :func:`rnn_backward`."""
     XG, A, hps = saved
     xp = xp_of(XG)
     N = XG.shape[0]
     H = XG.shape[1] // 3
-    B, dt = dh.shape[0], XG.dtype
+    B = dh.shape[0]
     X3 = XG.reshape(N, 3, H)
-    dX = xp.empty((N, 3, H), dt)
-    dA = xp.empty((N, 3, H), dt)
-    u_buf, v_buf = xp.empty((B, H), dt), xp.empty((B, H), dt)
-    k = len(steps)
-    for off, b in reversed(steps):
-        k -= 1
+    u_buf, v_buf = xp.empty((B, H), XG.dtype), xp.empty((B, H), XG.dtype)
+    for k in range(len(steps) - 1, -1, -1):
+        off, b = steps[k]
         sl = slice(off, off + b)
         x3 = X3[sl]
         r, z, n = x3[:, 0], x3[:, 1], x3[:, 2]
@@ -347,4 +404,5 @@ def gru_backward(saved, steps, w_hh, gY, dh):
         xp.multiply(d, z, out=u)  # the direct path h_prev -> z h_prev
         xp.matmul(da.reshape(b, 3 * H), w_hh, out=d)
         d += u
-    return dX.reshape(N, 3 * H), dA.reshape(N, 3 * H), _t_order(hps, steps)
+        if k in marks:
+            publish(marks[k])

@@ -14,6 +14,7 @@ Tensor ops (:func:`composed_layer`) and differentiates that graph, so higher-ord
 import numpy as np
 
 from ember._backend import xp_of
+from ember._ops import _parallel
 from ember._ops import _rnn_cells as K
 from ember._tensor import wrap
 from ember.autograd.grad_mode import STATE
@@ -34,6 +35,31 @@ def _steps(batch_sizes, T, B, reverse):
     if reverse:
         steps.reverse()
     return steps
+
+
+# NOTE: rows per chunk of the input projections and gradient products that overlap the loop over
+# time; layers with less product work than _MIN_WORK multiply-adds keep them whole
+_CHUNK_ROWS = 128
+_MIN_WORK = 1 << 22
+
+
+def _chunks(steps, N, work, xp):
+    """``[(first step, lo, hi)]``: runs of consecutive steps (indices into ``steps``) and the rows
+    ``lo:hi`` they own, for the products that run on a second core beside the loop over time
+    (``_rnn_cells._projected``, :meth:`RnnLayerBackward0.backward`); one run when that does not
+    pay."""
+    if xp is not np or work < _MIN_WORK or N < 2 * _CHUNK_ROWS or not _parallel.overlapping():
+        return [(0, 0, N)]
+    # NOTE: the first runs are small and double up to _CHUNK_ROWS: the loop waits for the first
+    # projection (forward), and the last gradient products are shared by both threads (backward)
+    out, first, rows, want = [], 0, 0, 1
+    for s, (off, b) in enumerate(steps):
+        rows += b
+        if rows >= min(want, _CHUNK_ROWS) or s == len(steps) - 1:
+            run = steps[first:s + 1]
+            out.append((first, min(o for o, _ in run), max(o + n for o, n in run)))
+            first, rows, want = s + 1, 0, 2 * rows
+    return out
 
 
 def _final_rows(steps, reverse, xp):
@@ -85,33 +111,68 @@ class RnnLayerBackward0(Node):
         gy = None if gY is None else gY._data.reshape(N, P)
         dh = xp.zeros((B, P), dt) if gh is None else gh._data.astype(dt, order="C", copy=True)
         wih, whh = w_ih._data, w_hh._data
-        dW_hr = None
+        H = whh.shape[0] // GATES[mode]
+        dc = None
         if mode == "LSTM":
-            H = whh.shape[0] // 4
             dc = xp.zeros((B, H), dt) if gc is None else gc._data.astype(dt, order="C", copy=True)
-            dGx, HP, dW_hr = K.lstm_backward(state, steps, whh, None if w_hr is None else
-                                             w_hr._data, gy, dh, dc)
-            dGh = dGx
+            dG = xp.empty((4, N, H), dt)
+
+            def rows(lo, hi):
+                g = K.lstm_rows(dG, lo, hi)
+                return g, g
+            kernel = (K.lstm_backward, state, steps, whh, None if w_hr is None else w_hr._data,
+                      gy, dh, dc, dG)
         elif mode == "GRU":
-            dGx, dGh, HP = K.gru_backward(state, steps, whh, gy, dh)
+            dX, dA = xp.empty((N, 3, H), dt), xp.empty((N, 3, H), dt)
+
+            def rows(lo, hi):
+                return dX[lo:hi].reshape(-1, 3 * H), dA[lo:hi].reshape(-1, 3 * H)
+            kernel = (K.gru_backward, state, steps, whh, gy, dh, dX, dA)
         else:
-            dGx, dGh, HP = K.rnn_backward(state, steps, Y, whh, gy, dh, mode == "RNN_RELU")
+            dG = xp.empty((N, H), dt)
+
+            def rows(lo, hi):
+                return dG[lo:hi], dG[lo:hi]
+            kernel = (K.rnn_backward, state, steps, Y, whh, gy, dh, mode == "RNN_RELU", dG)
         need = [e is not None for e in self._next]
+        hps = state[{"LSTM": 3, "GRU": 2}.get(mode, 0)]
+        HP = K._t_order(hps, steps) if need[4] else None
+        dx = xp.empty((N, wih.shape[1]), dt) if need[0] else None
+        sums = [None] * 4  # of w_ih, w_hh, b_ih, b_hh
+
+        def add(parts):
+            for k, p in enumerate(parts):
+                if p is not None:
+                    sums[k] = p if sums[k] is None else sums[k].__iadd__(p)
+
+        chunks = self.chunks[::-1]  # in the order the loop finishes them
+
+        def task(i, slot):
+            _, lo, hi = chunks[i]
+            gx, gh = rows(lo, hi)
+            if need[0]:
+                xp.matmul(gx, wih, out=dx[lo:hi])
+            parts = (gx.T @ X[lo:hi] if need[3] else None, gh.T @ HP[lo:hi] if need[4] else None,
+                     gx.sum(0) if need[5] else None, gh.sum(0) if need[6] else None)
+            relay.ordered(i, lambda: add(parts))
+        relay = _parallel.Relay(task, len(chunks))
+        marks = {c[0]: i + 1 for i, c in enumerate(chunks)}
+
+        def body():
+            res = kernel[0](*kernel[1:], marks, relay.publish)
+            relay.finish()
+            return res
+        dW_hr = _parallel.overlap(body, relay) if len(chunks) > 1 else body()
         out = [None] * 8
         if need[0]:
-            out[0] = wrap((dGx @ wih).reshape(x._data.shape))
+            out[0] = wrap(dx.reshape(x._data.shape))
         if need[1]:
             out[1] = wrap(dh)
         if need[2]:
             out[2] = wrap(dc)
-        if need[3]:
-            out[3] = wrap(dGx.T @ X)
-        if need[4]:
-            out[4] = wrap(dGh.T @ HP)
-        if need[5]:
-            out[5] = wrap(dGx.sum(0))
-        if need[6]:
-            out[6] = wrap(dGh.sum(0))
+        for k in range(4):
+            if need[3 + k]:
+                out[3 + k] = wrap(sums[k])
         if need[7]:
             out[7] = wrap(dW_hr)
         return tuple(out)
@@ -164,13 +225,15 @@ def rnn_layer(mode, input, batch_sizes, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None
     c0 = (xp.zeros((B, H), dt) if cx is None else cx._data) if lstm else None
     steps = _steps(batch_sizes, T, B, reverse)
     arr = [None if t is None else t._data for t in (w_ih, w_hh, b_ih, b_hh, w_hr)]
+    N = X.shape[0]
+    chunks = _chunks(steps, N, N * (X.shape[1] + P) * whh.shape[0], xp)
     C = None
     if lstm:
-        Y, C, state = K.lstm_forward(X, steps, h0, c0, *arr)
+        Y, C, state = K.lstm_forward(X, steps, h0, c0, *arr, chunks)
     elif mode == "GRU":
-        Y, state = K.gru_forward(X, steps, h0, *arr[:4])
+        Y, state = K.gru_forward(X, steps, h0, *arr[:4], chunks)
     else:
-        Y, state = K.rnn_forward(X, steps, h0, *arr[:4], mode == "RNN_RELU")
+        Y, state = K.rnn_forward(X, steps, h0, *arr[:4], mode == "RNN_RELU", chunks)
     rows = _final_rows(steps, reverse, xp)
     hn = Y[rows]
     cn = C[rows] if lstm else None
@@ -186,6 +249,7 @@ def rnn_layer(mode, input, batch_sizes, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None
     connect(node, inputs)
     node.save_for_backward(*inputs)
     node.mode, node.steps, node.B, node.X, node.Y, node.state = mode, steps, B, X, Y, state
+    node.chunks = chunks
     outs = []
     for i, a in enumerate(res):
         t = wrap(a)
