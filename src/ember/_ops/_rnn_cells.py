@@ -63,17 +63,29 @@ def _in_proj(X, w_ih, b, out):
     return proj
 
 
-def _projected(proj, chunks, loop):
+def _projected(proj, chunks, loop, after=None):
     """``loop(marks, need)``, the loop over time, with the input projection ``proj(lo, hi)`` of
     each chunk ``(first step, lo, hi)`` done ahead of it: on a pool thread while the loop runs
     (several chunks), or here as one product (one chunk). ``loop`` calls ``need(marks[s])``
-    before step ``s`` where ``s in marks``."""
+    before step ``s`` where ``s in marks``. ``after(j)``, when given, runs once the loop is past
+    chunk ``j`` (on the pool thread too)."""
     n = len(chunks)
-    relay = _parallel.Relay(lambda i, slot: proj(*chunks[i][1:]), n, published=n)
+
+    def task(i, slot):
+        if i < n:
+            proj(*chunks[i][1:])
+        else:
+            after(i - n)
+    relay = _parallel.Relay(task, n if after is None else 2 * n, published=n)
     marks = {c[0]: i for i, c in enumerate(chunks)}
 
+    def need(i):
+        if after is not None:
+            relay.publish(n + i)  # the chunks before this one are done
+        relay.need(i)
+
     def body():
-        out = loop(marks, relay.need)
+        out = loop(marks, need)
         relay.finish()
         return out
     return _parallel.overlap(body, relay) if n > 1 else body()
@@ -143,12 +155,12 @@ def rnn_backward(saved, steps, Y, w_hh, gY, dh, relu, dG, marks, publish):
 
 
 # ---- LSTM ----------------------------------------------------------------------------------------
-# Internally the gates are stored gate-major, ``(4, N, H)`` in the order i, f, o, g (the sigmoid
+# Internally the gates are stored gate-major, ``(4, N, H)`` in the order o, i, f, g (the sigmoid
 # gates first): every gate of a step is then one contiguous (b, H) block. NOTE: NumPy spends several
 # times longer on a strided (b, H) slice of a (b, 4H) row than on a contiguous block, and at this
 # size the call overhead is most of the cost of an elementwise op; the per-step product as four
 # (b, P) @ (P, H) products (one batched matmul) is also faster in OpenBLAS than one (b, P) @ (P, 4H).
-_LSTM_ORDER = (0, 1, 3, 2)  # PyTorch's gate index of each internal gate
+_LSTM_ORDER = (3, 0, 1, 2)  # PyTorch's gate index of each internal gate
 
 
 def _gate_blocks(w, scale=None):
@@ -173,12 +185,13 @@ def _block(buf, b):
     return buf.reshape(-1)[:4 * b * buf.shape[2]].reshape(4, b, buf.shape[2])
 
 
-_SIG = (0.5, 0.5, 0.5, 1.0)  # the sigmoid trick's inner 0.5 on i, f, o (exact: a power of two)
+_SIG = (0.5, 0.5, 0.5, 1.0)  # the sigmoid trick's inner 0.5 on o, i, f (exact: a power of two)
 
 
-def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, chunks):
+def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, chunks, for_backward=True):
     """c' = f c + i g, h' = o tanh(c') (then W_hr h' with a projection). Returns (Y, C, saved).
-    ``chunks``: see :func:`_projected`."""
+    ``chunks``: see :func:`_projected`. With ``for_backward``, the gate activations are turned
+    into the factors backward multiplies by (:func:`_lstm_factors`) once the loop is past them."""
     xp = xp_of(X)
     N, dt = X.shape[0], X.dtype
     H = c0.shape[1]
@@ -201,7 +214,7 @@ def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, chunks):
     tmp = xp.empty((4, B, H), dt)
     u_buf = xp.empty((B, H), dt)
     whrT = None if w_hr is None else _hidden_weight(w_hr, None)
-    hps, cps = [], []
+    cps = []
 
     def loop(marks, need):
         hlast, clast = h0, c0
@@ -210,7 +223,6 @@ def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, chunks):
                 need(marks[s])
             sl = slice(off, off + b)
             hp, cp = _prev(hlast, h0, b), _prev(clast, c0, b)
-            hps.append(hp)
             cps.append(cp)
             t = _block(tmp, b)
             xp.matmul(hp, whh, out=t)
@@ -221,20 +233,64 @@ def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, chunks):
             sg *= 0.5
             sg += 0.5
             c = C[sl]
-            xp.multiply(a[1], cp, out=c)
+            xp.multiply(a[2], cp, out=c)
             u = u_buf[:b]
-            xp.multiply(a[0], a[3], out=u)
+            xp.multiply(a[1], a[3], out=u)
             c += u
             tc = TC[sl]
             xp.tanh(c, out=tc)
             if whrT is None:
-                xp.multiply(a[2], tc, out=Y[sl])
+                xp.multiply(a[0], tc, out=Y[sl])
             else:
-                xp.multiply(a[2], tc, out=R[sl])
+                xp.multiply(a[0], tc, out=R[sl])
                 xp.matmul(R[sl], whrT, out=Y[sl])
             hlast, clast = Y[sl], c
-    _projected(proj, chunks, loop)
-    return Y, C, (G, TC, R, hps, cps)
+    Q, F = (xp.empty((N, H), dt), xp.empty((N, H), dt)) if for_backward else (None, None)
+
+    def factors(j):
+        first, lo, hi = chunks[j]
+        last = chunks[j + 1][0] if j + 1 < len(chunks) else len(steps)
+        _lstm_factors(G[:, lo:hi], TC[lo:hi], Q[lo:hi], F[lo:hi],
+                      [(off - lo, b, cps[k]) for k, (off, b) in enumerate(steps[first:last], first)])
+    _projected(proj, chunks, loop, factors if for_backward else None)
+    return Y, C, (G, Q, F, R, _prev_states(Y, h0, steps))
+
+
+def _lstm_factors(a, tc, q, f, c_prev):
+    """Turn the activations ``a`` = (o, i, f, g) of some rows into the factors of backward:
+    ``a`` = (tc o (1 - o), g i (1 - i), c_prev f (1 - f), i (1 - g^2)), ``q`` = o (1 - tc^2) and
+    ``f`` = f; ``c_prev`` lists ``(row, rows, c)`` of each step."""
+    xp = xp_of(a)
+    o, i, fg, g = a
+    u = xp.empty_like(o)
+    f[...] = fg
+    xp.multiply(tc, tc, out=q)  # q = o (1 - tc^2)
+    xp.subtract(1, q, out=q)
+    q *= o
+    xp.subtract(1, o, out=u)  # o <- tc o (1 - o)
+    o *= u
+    o *= tc
+    xp.subtract(1, fg, out=u)  # f <- c_prev f (1 - f)
+    fg *= u
+    for r, b, c in c_prev:
+        fg[r:r + b] *= c
+    xp.multiply(g, g, out=u)  # u = i (1 - g^2); i <- g i (1 - i); g <- u
+    xp.subtract(1, u, out=u)
+    u *= i
+    xp.multiply(i, g, out=g)
+    xp.subtract(1, i, out=i)
+    i *= g
+    g[...] = u
+
+
+def _prev_states(Y, h0, steps):
+    """Each step's previous hidden state, in the order of ``steps``."""
+    out = []
+    last = h0
+    for off, b in steps:
+        out.append(_prev(last, h0, b))
+        last = Y[off:off + b]
+    return out
 
 
 def lstm_backward(saved, steps, w_hh, w_hr, gY, dh, dc, dG, marks, publish):
@@ -243,22 +299,20 @@ def lstm_backward(saved, steps, w_hh, w_hr, gY, dh, dc, dG, marks, publish):
     ``dh``/``dc`` enter holding the final states' gradients and leave holding ``h0``'s/``c0``'s.
     ``marks``/``publish`` as in :func:`rnn_backward`. Returns the gradient of W_hr (None without a
     projection)."""
-    G, TC, R, hps, cps = saved
-    xp = xp_of(TC)
-    _, N, H = G.shape
-    B, dt = dc.shape[0], TC.dtype
+    A, Q, F, R, _ = saved
+    xp = xp_of(Q)
+    _, N, H = A.shape
+    B, dt = dc.shape[0], Q.dtype
     P = w_hh.shape[1]
     whh = _gate_blocks(w_hh)  # (4, H, P)
     DH = None if w_hr is None else xp.empty((N, w_hr.shape[0]), dt)
     tmp = xp.empty((4, B, P), dt)
-    u_buf, v_buf = xp.empty((B, H), dt), xp.empty((B, H), dt)
+    v_buf = xp.empty((B, H), dt)
     r_buf = None if w_hr is None else xp.empty((B, H), dt)
     for k in range(len(steps) - 1, -1, -1):
         off, b = steps[k]
         sl = slice(off, off + b)
-        a = G[:, sl]
-        i, f, o, g = a
-        tc = TC[sl]
+        a = A[:, sl]
         d = dh[:b]
         if gY is not None:
             d += gY[sl]
@@ -268,32 +322,12 @@ def lstm_backward(saved, steps, w_hh, w_hr, gY, dh, dc, dG, marks, publish):
             DH[sl] = d
             dr = r_buf[:b]
             xp.matmul(d, w_hr, out=dr)
-        c, u, v, gt = dc[:b], u_buf[:b], v_buf[:b], dG[:, sl]
-        # do = dr tanh(c) o (1 - o); dc += dr o (1 - tanh(c)^2)
-        xp.subtract(1, o, out=u)
-        u *= o
-        u *= tc
-        xp.multiply(dr, u, out=gt[2])
-        xp.multiply(tc, tc, out=v)
-        xp.subtract(1, v, out=v)
-        v *= o
-        v *= dr
+        c, v, gt = dc[:b], v_buf[:b], dG[:, sl]
+        xp.multiply(dr, a[0], out=gt[0])  # do = dr tanh(c) o (1 - o)
+        xp.multiply(dr, Q[sl], out=v)  # dc += dr o (1 - tanh(c)^2)
         c += v
-        # di = dc g i (1 - i); df = dc c_prev f (1 - f); dg = dc i (1 - g^2)
-        di, df = gt[0], gt[1]
-        xp.subtract(1, i, out=di)
-        di *= i
-        xp.multiply(c, g, out=u)
-        di *= u
-        xp.subtract(1, f, out=df)
-        df *= f
-        xp.multiply(c, cps[k], out=u)
-        df *= u
-        xp.multiply(g, g, out=v)
-        xp.subtract(1, v, out=v)
-        v *= i
-        xp.multiply(c, v, out=gt[3])
-        c *= f  # dc_prev
+        xp.multiply(c, a[1:], out=gt[1:])  # di, df, dg: dc times their factors
+        c *= F[sl]  # dc_prev
         t = _block(tmp, b)
         xp.matmul(gt, whh, out=t)  # dh_prev: the four gates' products, summed
         xp.add(t[0], t[1], out=d)

@@ -50,15 +50,26 @@ def _chunks(steps, N, work, xp):
     pay."""
     if xp is not np or work < _MIN_WORK or N < 2 * _CHUNK_ROWS or not _parallel.overlapping():
         return [(0, 0, N)]
-    # NOTE: the first runs are small and double up to _CHUNK_ROWS: the loop waits for the first
-    # projection (forward), and the last gradient products are shared by both threads (backward)
-    out, first, rows, want = [], 0, 0, 1
-    for s, (off, b) in enumerate(steps):
-        rows += b
-        if rows >= min(want, _CHUNK_ROWS) or s == len(steps) - 1:
-            run = steps[first:s + 1]
-            out.append((first, min(o for o, _ in run), max(o + n for o, n in run)))
-            first, rows, want = s + 1, 0, 2 * rows
+    # NOTE: runs are small at both ends and double up to _CHUNK_ROWS towards the middle: the
+    # loop waits for the first projection and the last factors (forward), and both threads share
+    # the last gradient products (backward)
+    def ends(order):  # the step indices where runs start, growing from order[0]
+        cuts, rows, want = [], 0, 1
+        for s in order:
+            rows += steps[s][1]
+            if rows >= min(want, _CHUNK_ROWS):
+                cuts.append(s)
+                rows, want = 0, 2 * rows
+        return cuts
+    T = len(steps)
+    mid = T // 2
+    starts = [0] + [s + 1 for s in ends(range(T)) if s + 1 < mid]  # runs before the middle
+    starts += sorted(s for s in ends(range(T - 1, -1, -1)) if s >= mid)  # and after it
+    starts = sorted(set(starts))
+    out = []
+    for k, first in enumerate(starts):
+        run = steps[first:starts[k + 1] if k + 1 < len(starts) else T]
+        out.append((first, min(o for o, _ in run), max(o + n for o, n in run)))
     return out
 
 
@@ -135,7 +146,7 @@ class RnnLayerBackward0(Node):
                 return dG[lo:hi], dG[lo:hi]
             kernel = (K.rnn_backward, state, steps, Y, whh, gy, dh, mode == "RNN_RELU", dG)
         need = [e is not None for e in self._next]
-        hps = state[{"LSTM": 3, "GRU": 2}.get(mode, 0)]
+        hps = state[{"LSTM": 4, "GRU": 2}.get(mode, 0)]
         HP = K._t_order(hps, steps) if need[4] else None
         dx = xp.empty((N, wih.shape[1]), dt) if need[0] else None
         sums = [None] * 4  # of w_ih, w_hh, b_ih, b_hh
@@ -227,9 +238,11 @@ def rnn_layer(mode, input, batch_sizes, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None
     arr = [None if t is None else t._data for t in (w_ih, w_hh, b_ih, b_hh, w_hr)]
     N = X.shape[0]
     chunks = _chunks(steps, N, N * (X.shape[1] + P) * whh.shape[0], xp)
+    inputs = (input, hx, cx, w_ih, w_hh, b_ih, b_hh, w_hr)
+    track = STATE.enabled and any(t is not None and t._rg for t in inputs)
     C = None
     if lstm:
-        Y, C, state = K.lstm_forward(X, steps, h0, c0, *arr, chunks)
+        Y, C, state = K.lstm_forward(X, steps, h0, c0, *arr, chunks, for_backward=track)
     elif mode == "GRU":
         Y, state = K.gru_forward(X, steps, h0, *arr[:4], chunks)
     else:
@@ -241,8 +254,7 @@ def rnn_layer(mode, input, batch_sizes, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None
         hn = hn.copy()
         cn = None if cn is None else cn.copy()
     res = [Y.reshape(lead + (P,)), hn] + ([cn] if lstm else [])
-    inputs = (input, hx, cx, w_ih, w_hh, b_ih, b_hh, w_hr)
-    if not (STATE.enabled and any(t is not None and t._rg for t in inputs)):
+    if not track:
         return tuple(wrap(a) for a in res) + (() if lstm else (None,))
     node = RnnLayerBackward0()
     node._n_out = len(res)
