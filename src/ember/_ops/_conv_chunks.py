@@ -125,7 +125,11 @@ def _chunk(x, per_image, nl):
     if xp_of(x) is not np:
         return max(B, 1)
     n = max(_CHUNK_BYTES // max(per_image * x.itemsize, 1), -(-_MIN_COLUMNS // max(nl, 1)), 1)
-    return max(1, min(B, n, -(-B // _parallel.workers(B))))
+    t = _parallel.workers(B)
+    n = max(1, min(B, n, -(-B // t)))
+    # NOTE: as many chunks for each thread (3 chunks on 2 threads take as long as 4)
+    chunks = -(-B // n)
+    return -(-B // (-(-chunks // t) * t))
 
 
 def _split(B, nb):
