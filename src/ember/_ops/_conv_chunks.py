@@ -129,7 +129,7 @@ def _chunk(x, per_image, nl):
     n = max(1, min(B, n, -(-B // t)))
     # NOTE: as many chunks for each thread (3 chunks on 2 threads take as long as 4)
     chunks = -(-B // n)
-    return -(-B // (-(-chunks // t) * t))
+    return -(-B // (-(-chunks // t) * t)) if B else 1
 
 
 def _split(B, nb):
