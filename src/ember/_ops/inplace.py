@@ -407,6 +407,27 @@ def div_(self, other, *, rounding_mode=None):
     return apply_inplace(self, _ew.div, other, rounding_mode=rounding_mode)
 
 
+def relu_(self):
+    """In-place version of :meth:`relu`: ``max(self, 0)`` written straight into ``self``'s memory
+    (ResNet's ``ReLU(inplace=True)``), ``self`` then the output of ReLU's own backward node.
+    NOTE: :func:`apply_inplace` would compute a new array and copy it over ``self``."""
+    d = self._data
+    if type(d) is not np.ndarray or d.dtype.kind != "f" or self._view is not None or not (
+            d.flags.writeable and d.flags.c_contiguous):
+        return _relu_copying(self)
+    grad = STATE.enabled and self._rg
+    if grad:
+        check_leaf(self)
+        node = _un.ReluBackward0()
+        _graph.connect(node, (self,))
+    _un.relu_into(d, d)
+    self._vc[0] += 1
+    if grad:
+        node._out = (d, self._vc, self._vc[0])
+        rebase(self, node)
+    return self
+
+
 _INPLACE = {name: inplace_method(getattr(fam, name), name + "_") for fam, names in (
     (_ew, "floor_divide remainder fmod pow atan2 arctan2 lerp neg negative"),
     (_un, "abs absolute sign sgn exp exp2 log log2 log10 log1p expm1 sqrt rsqrt square sin cos tan "
@@ -416,8 +437,9 @@ _INPLACE = {name: inplace_method(getattr(fam, name), name + "_") for fam, names 
            "logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not "
            "clamp clip clamp_min clamp_max"),
 ) for name in names.split()}
+_relu_copying = _INPLACE["relu"]
 _INPLACE.update(add=add_, sub=sub_, subtract=sub_, mul=mul_, multiply=mul_, div=div_, divide=div_,
-                true_divide=div_)
+                true_divide=div_, relu=relu_)
 
 methods(**{name + "_": fn for name, fn in _INPLACE.items()})
 methods(

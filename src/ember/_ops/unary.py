@@ -104,17 +104,23 @@ class ReluBackward0(Node):
         return wrap(r)
 
 
+def relu_into(x, r):
+    """``max(x, 0)`` into ``r`` (``x`` itself: in place; None: a new array), by spans on threads
+    for large arrays."""
+    if _parallel.flat(x) and x.size >= 2 * _parallel.MIN_ELEMENTS:
+        r = np.empty_like(x) if r is None else r
+        xf, rf = x.reshape(-1), r.reshape(-1)
+        _parallel.each(lambda lo, hi: np.maximum(xf[lo:hi], 0, out=rf[lo:hi]), x.size, x.size)
+        return r
+    return np.maximum(x, 0) if r is None else np.maximum(x, 0, out=r)
+
+
 def relu(input):
     """``max(input, 0)``, elementwise (integer tensors stay integer)."""
     x = input._data
     if x.dtype == np.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
-    if _parallel.flat(x) and x.size >= 2 * _parallel.MIN_ELEMENTS:
-        r = np.empty_like(x)
-        xf, rf = x.reshape(-1), r.reshape(-1)
-        _parallel.each(lambda lo, hi: np.maximum(xf[lo:hi], 0, out=rf[lo:hi]), x.size, x.size)
-    else:
-        r = np.maximum(x, 0)
+    r = relu_into(x, None)
     if STATE.enabled and input._rg:
         return track(r, ReluBackward0(), (input,), save_out=True)
     return wrap(r)
