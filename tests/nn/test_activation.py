@@ -298,3 +298,16 @@ def test_functional_namespace():
         assert getattr(ember.nn.functional, name) is getattr(ember.nn._functional.activation, name)
     for name in ember.nn.modules.activation.__all__:
         assert getattr(ember.nn, name) is getattr(ember.nn.modules.activation, name)
+
+
+def test_relu_inplace_on_a_saved_output_and_twice():
+    # relu_ writes into the tensor's memory: a node that saved it (exp saves its output) then
+    # refuses to run, as in torch; applied twice, the gradient is still relu's
+    for lib in (torch, ember):
+        e = lib.tensor([-1.0, 2.0], requires_grad=True).exp() - 2.0
+        F(lib).relu_(e.exp())
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y = e.exp()
+            F(lib).relu_(y)
+            y.sum().backward()
+    compare(lambda lib, x: F(lib).relu_(F(lib).relu_(x * 1.0) - 1.0), rand(3, 4, low=-4, high=4))
