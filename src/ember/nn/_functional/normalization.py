@@ -27,6 +27,7 @@ from ember._ops.reduce import type_name
 from ember._tensor import track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
+from ember.nn._functional import _batch_norm_rows as _rows
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm", "local_response_norm"]
 
@@ -98,6 +99,10 @@ class _NormBackward(Node):
         a sample), so two sums per cell give every reduction, and ``dx`` is
         ``g * (w * invstd) - xc * (invstd^2 * b) - invstd * a``, with cell-sized factors."""
         cells, invstd, n = self.cells, self.invstd, self.n
+        if getattr(self, "rows", False) and _rows.usable(x) and g.dtype == x.dtype:
+            dx, dw, db = _rows.backward(g, x, self.mean.reshape(-1), invstd.reshape(-1),
+                                        None if w is None else w.reshape(-1), need_x)
+            return dx, dw if need_w else None, db if need_b else None
         xc = x - self.mean if need_w or (need_x and self.training) else None
         gs = _sum(g, cells) if need_b or (need_x and self.training) else None
         gx = None if xc is None else _sum(g, cells, xc) * invstd  # sum of g * xhat per cell
@@ -201,8 +206,13 @@ def _normalize(node_cls, input, weight, bias, view, keep, pkeep, eps, stats=None
     if 4 * math.prod(view[i] for i in cells) > x.size:
         cells = None
     var = None
+    rows = node_cls is NativeBatchNormBackward0 and stats is None and _rows.usable(x)
     with np.errstate(invalid="ignore", divide="ignore"):
-        if stats is None:
+        if rows:
+            y, mean, var, invstd = _rows.forward(x, None if w is None else w.reshape(-1),
+                                                 None if b is None else b.reshape(-1), eps)
+            mean, var, invstd = (a.reshape(pshape) for a in (mean, var, invstd))
+        elif stats is None:
             y, mean, var, invstd = _moments(x, keep, n, eps)
             if cells is not None and w is not None:
                 y *= invstd * w
@@ -224,6 +234,7 @@ def _normalize(node_cls, input, weight, bias, view, keep, pkeep, eps, stats=None
         node.view, node.keep, node.pkeep, node.pshape, node.n = view, keep, pkeep, pshape, n
         node.eps, node.mean, node.invstd, node.training = eps, mean, invstd, stats is None
         node.cells = cells if stats is None else (1,)  # (eval batch norm: channels)
+        node.rows = rows
         src = weight if weight is not None else bias
         node.wshape = None if src is None else src._data.shape
         node.save_for_backward(input, weight, *saved)
