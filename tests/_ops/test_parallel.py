@@ -183,3 +183,12 @@ def test_cross_entropy_in_spans(kw, split_everything):
     w = rand(5, low=0.5, high=1.5)
     compare(lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(t), lib.tensor(w), **kw),
             rand(7, 5))
+
+
+def test_cross_entropy_in_spans_of_small_blocks(split_everything, monkeypatch):
+    from ember.nn._functional import _cross_entropy
+    monkeypatch.setattr(_cross_entropy, "_BLOCK_BYTES", 1)  # one row at a time in each span
+    t = np.array([1, 0, 4, 2, 3, 2, 1])
+    compare(lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(t)), rand(7, 5))
+    compare(lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(t), reduction="none"),
+            rand(7, 5) * 30)

@@ -124,6 +124,35 @@ def _exp_shifted(x2):
     return e, m
 
 
+def _softmax_parts(x2, ones):
+    """``(exp(x - max), max, row sums of the first)`` of a 2-D ``x2``. A large NumPy one goes by
+    spans of rows on threads, each a block of rows at a time: max, shift, exp and sum while the
+    block is in cache (the logits are read from memory once; the exponentials are most of a
+    big-vocabulary loss)."""
+    if x2.ndim != 2 or type(x2) is not np.ndarray or x2.size < 2 * _parallel.MIN_ELEMENTS:
+        e, m = _exp_shifted(x2)
+        return e, m, _exp_rows(e, ones)
+    M, C = x2.shape
+    e = np.empty_like(x2)
+    m, se = np.empty((M, 1), x2.dtype), np.empty((M, 1), x2.dtype)
+    block = max(1, _BLOCK_BYTES // (C * x2.itemsize))
+
+    def part(lo, hi):
+        for a in range(lo, hi, block):
+            b = min(hi, a + block)
+            np.max(x2[a:b], axis=1, keepdims=True, out=m[a:b])
+            np.subtract(x2[a:b], m[a:b], out=e[a:b])
+            np.exp(e[a:b], out=e[a:b])
+            np.matmul(e[a:b], ones[:, None], out=se[a:b])
+    _parallel.each(part, M, x2.size)
+    return e, m, se
+
+
+# NOTE: rows of logits processed together by _softmax_parts: measured 4.8 ms at 1-4 MB on a
+# 700 x 10,000 loss, 14 ms at 64 KB (two threads making many small NumPy calls contend for the GIL)
+_BLOCK_BYTES = 2 << 20
+
+
 def _exp_rows(e, ones):
     """``exp`` of ``e`` in place and its row sums (``_row_sum``); a large 2-D NumPy ``e`` by spans
     of rows on threads (the exponentials are most of a big-vocabulary loss)."""
@@ -249,13 +278,15 @@ def _nll(input, target, weight, red, ignore_index, eps, logits):
     dt = xd.dtype
     with np.errstate(**_ERRSTATE):
         if logits:
-            e, m = _exp_shifted(x2)
             if eps:  # the class-weighted sum of x - max, before e is exponentiated in place
+                e, m = _exp_shifted(x2)
                 wshape = (1, c) + (1,) * (x2.ndim - 2)
                 wb = xp.ones(wshape, dt) if wd is None else wd.reshape(wshape)
                 wsum = c if wd is None else wd.sum()
                 ws = _row_sum(e, xp.ones(c, dt) if wd is None else wd)[:, 0]
-            se = _exp_rows(e, xp.ones(c, dt))
+                se = _exp_rows(e, xp.ones(c, dt))
+            else:
+                e, m, se = _softmax_parts(x2, xp.ones(c, dt))
             lse = np.log(se)[:, 0]
             loss = (m[:, 0] - x2[idx]) + lse  # -log p of the target; m - x is exact near the max
         else:
