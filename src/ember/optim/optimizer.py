@@ -469,20 +469,24 @@ _BLOCK = 1 << 17
 
 
 def _in_spans(update, *arrays):
-    """``update(*arrays)``, an elementwise update of same-shape arrays (None allowed). Large NumPy
-    C-contiguous arrays are cut into spans of their flattened elements run on threads (as
-    torch's foreach kernels use its intra-op threads), very large ones by cache-sized blocks."""
+    """``update(*arrays)``, an elementwise update of same-shape arrays (None allowed), the last two
+    being work arrays. Large NumPy C-contiguous arrays are cut into spans of their flattened
+    elements run on threads (as torch's foreach kernels use its intra-op threads), very large ones
+    by cache-sized blocks; each thread then works in block-sized work arrays of its own (slices of
+    parameter-sized ones would be written through to memory)."""
     a0 = arrays[0]
     if (type(a0) is not np.ndarray or a0.size < 2 * _parallel.MIN_ELEMENTS and a0.size <= _BIG
             or not _parallel.flat(*arrays)):
         return update(*arrays)
-    flat = [None if a is None else a.reshape(-1) for a in arrays]
+    flat = [None if a is None else a.reshape(-1) for a in arrays[:-2]]
     block = _BLOCK if a0.size > _BIG else a0.size
 
     def span(lo, hi):
+        n = min(block, hi - lo)
+        w0, w1 = np.empty(n, a0.dtype), np.empty(n, a0.dtype)
         for b in range(lo, hi, block):
             e = min(hi, b + block)
-            update(*(None if f is None else f[b:e] for f in flat))
+            update(*(None if f is None else f[b:e] for f in flat), w0[:e - b], w1[:e - b])
     _parallel.each(span, a0.size, a0.size)
 
 
