@@ -49,7 +49,7 @@ class Tensor:
     # counter, a one-item list shared with views; _acc: weakref to the leaf's AccumulateGrad;
     # _hooks: hooks on a leaf (a non-leaf's live on its grad_fn); _view: for a view, (root base,
     # the version at which its grad_fn was made), so in-place writes can rebase the root.
-    __slots__ = ("_data", "_rg", "grad", "grad_fn", "_oi", "_vc", "_acc", "_hooks", "_view",
+    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_oi", "_vc", "_acc", "_hooks", "_view",
                  "__weakref__", "__dict__")
     __array_priority__ = 1000  # so that ndarray + Tensor gives a Tensor
 
@@ -146,6 +146,18 @@ class Tensor:
     @property
     def is_leaf(self):
         return self.grad_fn is None
+
+    @property
+    def grad(self):
+        """The gradient that backward accumulates here (None until there is one). Assigning
+        checks it as PyTorch does: a Tensor (or None) of this tensor's dtype, device and size."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            _check_grad(self, value)
+        self._grad = value
 
     @property
     def requires_grad(self):
@@ -344,10 +356,42 @@ class Tensor:
         self._vc[0] += 1
 
 
+def _tp_name(cls):
+    """A type's name as CPython's ``tp_name`` has it (``numpy.ndarray``, ``list``, ``MyClass``),
+    which PyTorch's messages show."""
+    if cls.__module__ == "builtins" or cls.__flags__ & (1 << 9):  # Py_TPFLAGS_HEAPTYPE
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__name__}"
+
+
+def _check_grad(t, g):
+    from ember._ops.reduce import cpp_name, type_name
+    if not isinstance(g, Tensor):
+        raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                        f"{_tp_name(type(g))}")
+    if g._data.dtype != t._data.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{cpp_name(g._data.dtype)}' to a tensor "
+            f"with grad_dtype '{type_name(t._data.dtype)}'. The gradient must match the tensor's "
+            "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+            "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with "
+            "caution. Diverging the dtypes of a tensor and its gradient may break downstream "
+            "systems that assume they match.")
+    gd, td = _backend.device_of(g._data), _backend.device_of(t._data)
+    if gd != td:
+        raise RuntimeError(f"attempting to assign a gradient located on device '{gd}' to a tensor "
+                           f"located on device '{td}'. Please ensure that the gradient and the "
+                           "tensor are on the same device")
+    if g._data.shape != t._data.shape:
+        raise RuntimeError(f"attempting to assign a gradient of size '{list(g._data.shape)}' to a "
+                           f"tensor of size '{list(t._data.shape)}'. Please ensure that the "
+                           "gradient and the tensor are the same size")
+
+
 def _init(t, arr):
     t._data = arr
     t._rg = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._oi = 0
     t._vc = [0]
@@ -370,7 +414,7 @@ def wrap(arr):
     t = _new(Tensor)
     t._data = arr
     t._rg = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._oi = 0
     t._vc = [0]

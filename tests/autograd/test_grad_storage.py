@@ -226,3 +226,35 @@ def test_ember_graph_matches_torch_for_a_small_network():
         grads.append((np.array(x.grad.tolist()), np.array(w.grad.tolist())))
     for e, t in zip(grads[1], grads[0]):
         np.testing.assert_allclose(e, t, rtol=1e-10)
+
+
+class _NotATensor:
+    pass
+
+
+@pytest.mark.parametrize("case", [
+    lambda lib, t: setattr(t, "grad", lib.ones(4)),
+    lambda lib, t: setattr(t, "grad", lib.ones(3, dtype=lib.float64)),
+    lambda lib, t: setattr(t, "grad", lib.ones(2, 2, dtype=lib.int64)),  # dtype is checked first
+    lambda lib, t: setattr(t, "grad", [1.0, 2.0, 3.0]),
+    lambda lib, t: setattr(t, "grad", np.ones(3, np.float32)),
+    lambda lib, t: setattr(t, "grad", _NotATensor()),
+])
+def test_assigned_grad_is_checked(case):
+    from nn.test_module import same_error
+    same_error(lambda lib: case(lib, lib.ones(3, requires_grad=True)))
+
+
+def test_assigned_grad_that_fits_is_kept_and_used():
+    for lib in (torch, ember):
+        p = lib.ones(3, requires_grad=True)
+        g = lib.full((3,), 2.0)
+        p.grad = g
+        assert p.grad is g
+        (p * 3).sum().backward()  # accumulates into the assigned gradient
+        assert p.grad.tolist() == [5.0, 5.0, 5.0]
+        p.grad = None
+        assert p.grad is None
+        q = lib.ones(2)  # a tensor that needs no grad may still be given one
+        q.grad = lib.zeros(2)
+        assert q.grad.tolist() == [0.0, 0.0]

@@ -78,6 +78,17 @@ def type_name(np_dtype):
     return _TYPE_NAMES.get(np_dtype.name, np_dtype.name)
 
 
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+              "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
+
+
+def cpp_name(np_dtype):
+    """The C++ name of a scalar type, which some PyTorch messages use (``long int`` for int64)."""
+    return _CPP_NAMES.get(np_dtype.name, np_dtype.name)
+
+
 def _int_to_long(d, dtype):
     """The accumulation dtype: ``dtype`` when given, int64 for integers and bools (as PyTorch)."""
     if dtype is not None:

@@ -323,7 +323,7 @@ def _tensor_hooks(node, grads):
             t = ref()
             if t is not None and grads[oi] is not None:
                 g = grads[oi]
-                t.grad = g.detach().clone() if t.grad is None else t.grad + g.detach()
+                t._grad = g.detach().clone() if t._grad is None else t._grad + g.detach()
 
 
 def _leaf_hooks(leaf, g):
@@ -354,10 +354,10 @@ def _sole_view(a):
 def _store_grad(t, g, create_graph):
     """Add ``g`` into ``t.grad``, PyTorch-style: in place when possible, stealing ``g``'s memory when
     nothing else can see it (PyTorch's use_count test), a copy otherwise."""
-    old = t.grad
+    old = t._grad
     if create_graph:
         # recorded: a new tensor (a differentiable clone, as PyTorch's) that aliases nothing
-        t.grad = g.clone() if old is None else old + g
+        t._grad = g.clone() if old is None else old + g
         return
     if old is None:
         # NOTE: exactly three references to g (the caller's local, this parameter and getrefcount's
@@ -365,15 +365,15 @@ def _store_grad(t, g, create_graph):
         # memory: no user variable, hook, other buffer slot or view. Anything more forces a copy.
         if (_getrefcount(g) <= 3 and _getrefcount(g._data) <= 2 and _sole_view(g._data)
                 and g.grad_fn is None and g._data.flags.c_contiguous and g._data.flags.writeable):
-            t.grad = g
+            t._grad = g
         else:
-            t.grad = g.detach().clone()
+            t._grad = g.detach().clone()
     elif (old.grad_fn is None and old._data.shape == g._data.shape
           and old._data.flags.writeable):
         old._data += g._data
         old._vc[0] += 1
     else:
-        t.grad = old + g
+        t._grad = old + g
 
 
 def _checked(node, grads):

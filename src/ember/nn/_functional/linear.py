@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ember._backend import xp_of
+from ember._ops.reduce import cpp_name
 from ember._tensor import Tensor, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
@@ -20,9 +21,6 @@ __all__ = ["linear", "bilinear"]
 _SCALAR = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-_CPP = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-        "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-        "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
 
 def _blas(a):
@@ -208,7 +206,7 @@ def _odd_operands(input, weight, bias, xd, wd, bd):
             raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                                f"{_SCALAR[xd.dtype.name]} and {_SCALAR[wd.dtype.name]}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_CPP[xd.dtype.name]} != {_CPP[wd.dtype.name]}")
+                           f"{cpp_name(xd.dtype)} != {cpp_name(wd.dtype)}")
     if xs[-1] != ws[1]:
         rows = math.prod(xs[:-1])
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{xs[-1]} and "
@@ -292,7 +290,7 @@ def _bilinear_checks(input1, input2, weight, bias):
     if len(set(dts)) > 1:
         names = ["input1", "input2", "weight"] + ([] if bias is None else ["bias"])
         raise RuntimeError("All tensors must have the same dtype, got " + ", ".join(
-            f"{n}: {_CPP[d.name]}" for n, d in zip(names, dts)))
+            f"{n}: {cpp_name(d)}" for n, d in zip(names, dts)))
     if a.ndim != b.ndim:
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {a.ndim} and {b.ndim}")
     for i in range(a.ndim - 1):
