@@ -369,11 +369,38 @@ def _broadcasts_to(shape, target):
         return False
 
 
+def _add_tracked(self, other):
+    """``self += other`` written straight into ``self``'s memory when autograd records it (a
+    residual block's ``out += identity``), with add's own backward node; None when the general
+    path must do it. NOTE: :func:`apply_inplace` would compute a new array and copy it over."""
+    if not (STATE.enabled and (self._rg or type(other) is Tensor and other._rg)):
+        return None
+    d = self._data
+    if type(d) is not np.ndarray or d.dtype.kind != "f" or self._view is not None or not (
+            d.flags.c_contiguous):
+        return None
+    od = _fast_operand(d, other, True)
+    if od is None:
+        return None
+    check_leaf(self)
+    node = _ew.AddBackward0()
+    node.alpha = 1
+    _graph.connect(node, (self, other if type(other) is Tensor else None))
+    np.add(d, od, out=d)
+    self._vc[0] += 1
+    rebase(self, node)
+    return self
+
+
 def _fast_binary(ufunc, fn, floats_only=False, name=None):
     """``self.<name>(other)``: without autograd, ``ufunc(d, other, out=d)`` writes straight into
     ``self``'s memory (optimizers call these on every parameter each step); otherwise
     :func:`apply_inplace`."""
     def method(self, other, **kwargs):
+        if ufunc is np.add and not kwargs:
+            r = _add_tracked(self, other)
+            if r is not None:
+                return r
         if not (STATE.enabled and (self._rg or type(other) is Tensor and other._rg)) and (
                 not kwargs or list(kwargs) == ["alpha"]):
             d = self._data
