@@ -110,7 +110,8 @@ class Relay:
 
     Why: a recurrent layer's loop over time is many small NumPy calls on one core; the big matrix
     products of its other steps (input projections ahead of the loop, input and weight gradients
-    behind it) fill the second core meanwhile. Slots let each thread sum into its own buffers.
+    behind it) fill the second core meanwhile. Which thread runs a task is a matter of timing:
+    :meth:`ordered` makes sums over tasks come out the same either way.
     """
 
     def __init__(self, task, n, published=0):

@@ -8,13 +8,16 @@ direction). Batch sizes never grow along ``t``, so in a forward layer the previo
 ``[:b_t]`` are exactly the rows still running; a reverse layer adds rows that start at this step,
 which take their state from ``h0`` (see :func:`_prev`).
 
-Speed. The input projection of every step is one matrix product; the loop over time does one
-``(b, H) @ (H, G)`` product plus a few in-place ufuncs, writing into preallocated arrays that are
-kept for backward. Sigmoids are computed as ``0.5 * tanh(0.5 x) + 0.5``, the inner 0.5 folded into
-the weights: one ``tanh`` over all the gates of a step (sigmoid and tanh gates together), no
-overflow warnings. Backward through time reuses the saved activations: per step one product and
-the gate derivatives on small, cache-resident arrays; the gradients of the input and of the
-weights are big matrix products over all steps at the end (in ``rnn.py``).
+Speed. The input projections are matrix products over many steps at once; the loop over time
+does one ``(b, H) @ (H, G)`` product plus a few in-place ufuncs, writing into preallocated arrays
+that are kept for backward. Sigmoids are computed as ``0.5 * tanh(0.5 x) + 0.5``, the inner 0.5
+folded into the weights: one ``tanh`` over all the gates of a step (sigmoid and tanh gates
+together), no overflow warnings. Backward through time reuses the saved activations (for the LSTM,
+the factors its gate derivatives multiply by, computed after the forward loop is past them): per
+step one product and a few ufuncs on small, cache-resident arrays; the gradients of the input and
+of the weights are big matrix products (in ``rnn.py``). With two cores the loop runs on one while
+the other does the big products in chunks of steps, ahead of the forward loop and behind the
+backward one (:func:`_projected`, ``_parallel.Relay``).
 
 Gate orders are PyTorch's: LSTM ``i, f, g, o``; GRU ``r, z, n`` with
 ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``.
