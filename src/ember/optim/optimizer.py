@@ -313,7 +313,8 @@ class Optimizer:
 
     def _work(self, like, i):
         """The ``i``-th work array shaped like the array ``like``: flat buffers per dtype and
-        device, grown to the largest parameter and reused, so steps allocate nothing."""
+        device, grown to the largest parameter and reused, so steps allocate nothing (updates
+        that :func:`_in_spans` cuts into spans use small arrays of each thread's own instead)."""
         key = (i, like.dtype, None if type(like) is np.ndarray else like.device.id)
         buf = self._work_arrays.get(key)
         n = like.size
