@@ -6,10 +6,16 @@ import numpy as np
 __all__ = ["pixel_shuffle", "pixel_unshuffle"]
 
 
-def _factor(name, arg, r):
+def _factor(name, arg, r, input):
+    """The factor ``r`` as an int, after PyTorch's checks of it and of ``input``, in its order."""
     if not isinstance(r, (int, np.integer)) or isinstance(r, bool):
         raise TypeError(f"{name}(): argument '{arg}' (position 2) must be int, not "
                         f"{type(r).__name__}")
+    if input.ndim < 3:
+        raise RuntimeError(f"{name} expects input to have at least 3 dimensions, but got "
+                           f"input with {input.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"{name} expects a positive {arg}, but got {r}")
     return int(r)
 
 
@@ -21,12 +27,7 @@ def pixel_shuffle(input, upscale_factor):
 
         F.pixel_shuffle(ember.randn(1, 9, 4, 4), 3).shape    # ember.Size([1, 1, 12, 12])
     """
-    r = _factor("pixel_shuffle", "upscale_factor", upscale_factor)
-    if input.ndim < 3:
-        raise RuntimeError("pixel_shuffle expects input to have at least 3 dimensions, but got "
-                           f"input with {input.ndim} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    r = _factor("pixel_shuffle", "upscale_factor", upscale_factor, input)
     *lead, c, h, w = input.shape
     if c % (r * r):
         raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible "
@@ -45,12 +46,7 @@ def pixel_unshuffle(input, downscale_factor):
 
         F.pixel_unshuffle(ember.randn(1, 1, 12, 12), 3).shape    # ember.Size([1, 9, 4, 4])
     """
-    r = _factor("pixel_unshuffle", "downscale_factor", downscale_factor)
-    if input.ndim < 3:
-        raise RuntimeError("pixel_unshuffle expects input to have at least 3 dimensions, but got "
-                           f"input with {input.ndim} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    r = _factor("pixel_unshuffle", "downscale_factor", downscale_factor, input)
     *lead, c, h, w = input.shape
     if h % r:
         raise RuntimeError("pixel_unshuffle expects height to be divisible by downscale_factor, "
