@@ -45,10 +45,9 @@ def forward(x, w, b, eps):
     return y.reshape(N, C, L), mean, var, invstd
 
 
-def backward(g, x, mean, invstd, w, need_x, training=True):
-    """Gradients for output gradient ``g`` (N, C, L) of :func:`forward` (``training``: the
-    statistics were the batch's). Returns ``(dx, dw, db)``; ``dw``, ``db`` (C,), computed always
-    (cheap once the sums are there)."""
+def backward(g, x, mean, invstd, w, need_x):
+    """Gradients for output gradient ``g`` (N, C, L) of :func:`forward`. Returns ``(dx, dw,
+    db)``; ``dw``, ``db`` (C,), computed always (cheap once the sums are there)."""
     N, C, L = x.shape
     n = N * L
     gr = np.ascontiguousarray(g).reshape(N, C * L)
@@ -59,11 +58,11 @@ def backward(g, x, mean, invstd, w, need_x, training=True):
     dx = None
     if need_x:
         scale = invstd if w is None else invstd * w
+        # dx = invstd w (g - mean(g) - xhat mean(g xhat))
         dx = np.multiply(gr, _rep(scale, L), out=tmp)
-        if training:  # dx = invstd w (g - mean(g) - xhat mean(g xhat))
-            a, bb = (gs, gx) if w is None else (gs * w, gx * w)
-            xc *= _rep(invstd * invstd * bb / n, L)
-            xc += _rep(invstd * a / n, L)
-            dx -= xc
+        a, bb = (gs, gx) if w is None else (gs * w, gx * w)
+        xc *= _rep(invstd * invstd * bb / n, L)
+        xc += _rep(invstd * a / n, L)
+        dx -= xc
         dx = dx.reshape(N, C, L)
     return dx, gx, gs

@@ -99,7 +99,7 @@ class _NormBackward(Node):
         a sample), so two sums per cell give every reduction, and ``dx`` is
         ``g * (w * invstd) - xc * (invstd^2 * b) - invstd * a``, with cell-sized factors."""
         cells, invstd, n = self.cells, self.invstd, self.n
-        if getattr(self, "rows", False) and _rows.usable(x) and g.dtype == x.dtype:
+        if self.rows and _rows.usable(x) and g.dtype == x.dtype:
             dx, dw, db = _rows.backward(g, x, self.mean.reshape(-1), invstd.reshape(-1),
                                         None if w is None else w.reshape(-1), need_x)
             return dx, dw if need_w else None, db if need_b else None
