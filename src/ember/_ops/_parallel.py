@@ -212,3 +212,55 @@ def overlap(loop, relay):
     if not overlapping():
         return main()
     return run(lambda i: relay.helper() if i else main(), 2)[0]
+
+
+def run_tasks(tasks):
+    """Run ``tasks``, a list of ``(fn, deps)`` (``deps``: indices of the tasks that must be done
+    before ``fn()`` starts), on this thread and one pool thread when :func:`overlapping` (else
+    here): each thread takes the first ready task in list order, so the list order is the
+    priority. No task waits inside: whatever dependencies link them, nothing deadlocks.
+
+    Why: several recurrent layers run as a wavefront (``_ops/rnn_stack.py``): layer 2's loop over
+    time follows layer 1's a chunk of steps behind, on the other core, with the products of both
+    layers filling the gaps; which thread runs what is a matter of timing, so tasks must write
+    disjoint outputs (or be chained by ``deps`` when they add into one)."""
+    n = len(tasks)
+    done = [False] * n
+    pending = list(range(n))
+    cv = threading.Condition()
+    state = {"error": None, "running": 0}
+
+    def take():
+        with cv:
+            while state["error"] is None and pending:
+                for pos, i in enumerate(pending):
+                    if all(done[d] for d in tasks[i][1]):
+                        del pending[pos]
+                        state["running"] += 1
+                        return i
+                if state["running"] == 0:  # a dependency that no task can satisfy
+                    state["error"] = RuntimeError(f"run_tasks: tasks {pending} can never run")
+                    cv.notify_all()
+                    break
+                cv.wait()
+            return None
+
+    def worker(slot):
+        while (i := take()) is not None:
+            try:
+                tasks[i][0]()
+            except BaseException as e:
+                with cv:
+                    state["error"] = state["error"] or e
+                    cv.notify_all()
+                break
+            with cv:
+                done[i] = True
+                state["running"] -= 1
+                cv.notify_all()
+    if overlapping():
+        run(worker, 2)
+    else:
+        worker(0)
+    if state["error"] is not None:
+        raise state["error"]

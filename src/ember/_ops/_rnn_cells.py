@@ -67,11 +67,12 @@ def _in_proj(X, w_ih, b, out):
 
 
 def _projected(proj, chunks, loop, after=None):
-    """``loop(marks, need)``, the loop over time, with the input projection ``proj(lo, hi)`` of
-    each chunk ``(first step, lo, hi)`` done ahead of it: on a pool thread while the loop runs
-    (several chunks), or here as one product (one chunk). ``loop`` calls ``need(marks[s])``
-    before step ``s`` where ``s in marks``. ``after(j)``, when given, runs once the loop is past
-    chunk ``j`` (on the pool thread too)."""
+    """Drive ``loop(marks)``, the loop over time (a generator that yields ``marks[s]`` before
+    step ``s`` where ``s in marks``), with the input projection ``proj(lo, hi)`` of each chunk
+    ``(first step, lo, hi)`` done ahead of it: on a pool thread while the loop runs (several
+    chunks), or here as one product (one chunk). ``after(j)``, when given, runs once the loop is
+    past chunk ``j`` (on the pool thread too). A stack of layers drives its layers' parts itself
+    (``rnn_stack.py``): each forward kernel takes the driver as ``drive``."""
     n = len(chunks)
 
     def task(i, slot):
@@ -82,16 +83,24 @@ def _projected(proj, chunks, loop, after=None):
     relay = _parallel.Relay(task, n if after is None else 2 * n, published=n)
     marks = {c[0]: i for i, c in enumerate(chunks)}
 
-    def need(i):
-        if after is not None:
-            relay.publish(n + i)  # the chunks before this one are done
-        relay.need(i)
-
     def body():
-        out = loop(marks, need)
+        for i in loop(marks):
+            if after is not None:
+                relay.publish(n + i)  # the chunks before this one are done
+            relay.need(i)
         relay.finish()
-        return out
     return _parallel.overlap(body, relay) if n > 1 else body()
+
+
+def drain(gen, each):
+    """Run the generator ``gen`` to its end, calling ``each(v)`` on every value it yields; returns
+    its return value (a backward kernel's, see :func:`rnn_backward`)."""
+    while True:
+        try:
+            v = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        each(v)
 
 
 def _t_order(lst, steps):
@@ -103,7 +112,7 @@ def _t_order(lst, steps):
 
 
 # ---- Elman RNN -----------------------------------------------------------------------------------
-def rnn_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh, relu, chunks):
+def rnn_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh, relu, chunks, drive=None):
     """h' = act(W_ih x + b_ih + W_hh h + b_hh). Returns (Y, saved); Y doubles as the activations.
     ``chunks``: see :func:`_projected`."""
     xp = xp_of(X)
@@ -113,11 +122,11 @@ def rnn_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh, relu, chunks):
     whhT = _hidden_weight(w_hh, None)
     hps = []
 
-    def loop(marks, need):
+    def loop(marks):
         last = h0
         for s, (off, b) in enumerate(steps):
             if s in marks:
-                need(marks[s])
+                yield marks[s]
             hp = _prev(last, h0, b)
             hps.append(hp)
             t = tmp[:b]
@@ -129,15 +138,16 @@ def rnn_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh, relu, chunks):
             else:
                 xp.tanh(y, out=y)
             last = y
-    _projected(proj, chunks, loop)
+    (drive or _projected)(proj, chunks, loop)
     return Y, (hps,)
 
 
-def rnn_backward(saved, steps, Y, w_hh, gY, dh, relu, dG, marks, publish):
+def rnn_backward(saved, steps, Y, w_hh, gY, dh, relu, dG, marks):
     """The gradient w.r.t. the pre-activations, into ``dG`` (N, H); ``dh`` (B, H) enters holding
-    the gradient of the final state and leaves holding that of ``h0``. After step ``k`` (an index
-    into ``steps``) with ``k in marks``, calls ``publish(marks[k])``: the rows of ``dG`` of steps
-    ``k:`` are final (see ``rnn.py``)."""
+    the gradient of the final state and leaves holding that of ``h0``. A generator: after step
+    ``k`` (an index into ``steps``) with ``k in marks`` it yields ``marks[k]``: the rows of ``dG``
+    of steps ``k:`` are then final, and the rows of ``gY`` that the steps before ``k`` read may
+    still be being written until it is resumed (see ``rnn.py``, ``rnn_stack.py``)."""
     xp = xp_of(Y)
     for k in range(len(steps) - 1, -1, -1):
         off, b = steps[k]
@@ -154,7 +164,7 @@ def rnn_backward(saved, steps, Y, w_hh, gY, dh, relu, dG, marks, publish):
             g *= d
         xp.matmul(g, w_hh, out=d)
         if k in marks:
-            publish(marks[k])
+            yield marks[k]
 
 
 # ---- LSTM ----------------------------------------------------------------------------------------
@@ -191,7 +201,8 @@ def _block(buf, b):
 _SIG = (0.5, 0.5, 0.5, 1.0)  # the sigmoid trick's inner 0.5 on o, i, f (exact: a power of two)
 
 
-def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, chunks, for_backward=True):
+def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, chunks, for_backward=True,
+                 drive=None):
     """c' = f c + i g, h' = o tanh(c') (then W_hr h' with a projection). Returns (Y, C, saved).
     ``chunks``: see :func:`_projected`. With ``for_backward``, the gate activations are turned
     into the factors backward multiplies by (:func:`_lstm_factors`) once the loop is past them."""
@@ -219,11 +230,11 @@ def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, chunks, for_bac
     whrT = None if w_hr is None else _hidden_weight(w_hr, None)
     cps = []
 
-    def loop(marks, need):
+    def loop(marks):
         hlast, clast = h0, c0
         for s, (off, b) in enumerate(steps):
             if s in marks:
-                need(marks[s])
+                yield marks[s]
             sl = slice(off, off + b)
             hp, cp = _prev(hlast, h0, b), _prev(clast, c0, b)
             cps.append(cp)
@@ -255,7 +266,7 @@ def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, chunks, for_bac
         last = chunks[j + 1][0] if j + 1 < len(chunks) else len(steps)
         _lstm_factors(G[:, lo:hi], TC[lo:hi], Q[lo:hi], F[lo:hi],
                       [(off - lo, b, cps[k]) for k, (off, b) in enumerate(steps[first:last], first)])
-    _projected(proj, chunks, loop, factors if for_backward else None)
+    (drive or _projected)(proj, chunks, loop, factors if for_backward else None)
     return Y, C, (G, Q, F, R, _prev_states(Y, h0, steps))
 
 
@@ -296,12 +307,12 @@ def _prev_states(Y, h0, steps):
     return out
 
 
-def lstm_backward(saved, steps, w_hh, w_hr, gY, dh, dc, dG, marks, publish):
+def lstm_backward(saved, steps, w_hh, w_hr, gY, dh, dc, dG, marks):
     """The gradients w.r.t. the gate pre-activations (the same for the input and the hidden
     projection), into ``dG`` (4, N, H) gate-major (:func:`lstm_rows` gives PyTorch's layout);
     ``dh``/``dc`` enter holding the final states' gradients and leave holding ``h0``'s/``c0``'s.
-    ``marks``/``publish`` as in :func:`rnn_backward`. Returns the gradient of W_hr (None without a
-    projection)."""
+    ``marks`` as in :func:`rnn_backward`. Returns (as a generator's return value) the gradient of
+    W_hr (None without a projection)."""
     A, Q, F, R, _ = saved
     xp = xp_of(Q)
     _, N, H = A.shape
@@ -337,7 +348,7 @@ def lstm_backward(saved, steps, w_hh, w_hr, gY, dh, dc, dG, marks, publish):
         d += t[2]
         d += t[3]
         if k in marks:
-            publish(marks[k])
+            yield marks[k]
     return None if w_hr is None else DH.T @ R  # h = W_hr r with r = o tanh(c)
 
 
@@ -352,7 +363,7 @@ def lstm_rows(dG, lo, hi):
 
 
 # ---- GRU -----------------------------------------------------------------------------------------
-def gru_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh, chunks):
+def gru_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh, chunks, drive=None):
     """r, z = sigmoid(...); n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h' = n + z (h - n).
     Returns (Y, saved). ``chunks``: see :func:`_projected`."""
     xp = xp_of(X)
@@ -370,11 +381,11 @@ def gru_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh, chunks):
     bhh = None if b_hh is None else b_hh * sc
     hps = []
 
-    def loop(marks, need):
+    def loop(marks):
         last = h0
         for s, (off, b) in enumerate(steps):
             if s in marks:
-                need(marks[s])
+                yield marks[s]
             sl = slice(off, off + b)
             hp = _prev(last, h0, b)
             hps.append(hp)
@@ -397,14 +408,14 @@ def gru_forward(X, steps, h0, w_ih, w_hh, b_ih, b_hh, chunks):
             y *= rz[:, H:]
             y += n
             last = y
-    _projected(proj, chunks, loop)
+    (drive or _projected)(proj, chunks, loop)
     return Y, (XG, A, hps)
 
 
-def gru_backward(saved, steps, w_hh, gY, dh, dX, dA, marks, publish):
+def gru_backward(saved, steps, w_hh, gY, dh, dX, dA, marks):
     """Gradients w.r.t. the input projection and the hidden projection, into ``dX`` and ``dA``
     (N, 3, H); ``dh`` enters holding the final state's gradient and leaves holding ``h0``'s.
-    ``marks``/``publish`` as in :func:`rnn_backward`."""
+    ``marks`` as in :func:`rnn_backward`."""
     XG, A, hps = saved
     xp = xp_of(XG)
     N = XG.shape[0]
@@ -442,4 +453,4 @@ def gru_backward(saved, steps, w_hh, gY, dh, dX, dA, marks, publish):
         xp.matmul(da.reshape(b, 3 * H), w_hh, out=d)
         d += u
         if k in marks:
-            publish(marks[k])
+            yield marks[k]

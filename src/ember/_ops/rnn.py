@@ -99,6 +99,65 @@ def dtype_error(a, b):
     return RuntimeError(f"mat1 and mat2 must have the same dtype, but got {name(a)} and {name(b)}")
 
 
+def _final_grads(mode, whh, B, gh, gc, xp, dt):
+    """The arrays backward through time starts from and leaves the initial states' gradients in:
+    copies of the final states' gradients ``gh``/``gc`` (Tensors, or None for zeros)."""
+    P = whh.shape[1]
+    dh = xp.zeros((B, P), dt) if gh is None else gh._data.astype(dt, order="C", copy=True)
+    if mode != "LSTM":
+        return dh, None
+    H = whh.shape[0] // 4
+    return dh, xp.zeros((B, H), dt) if gc is None else gc._data.astype(dt, order="C", copy=True)
+
+
+def _bptt(mode, state, steps, Y, whh, w_hr, gy, dh, dc):
+    """A layer's backward through time: ``(bptt, rows)``, with ``bptt(marks)`` the kernel's
+    generator (``_rnn_cells.rnn_backward``) and ``rows(lo, hi)`` the gradients of rows ``lo:hi``
+    w.r.t. the input projection and the hidden projection (both ``(hi - lo, G)``), once the loop
+    is past them."""
+    xp, dt = xp_of(Y), Y.dtype
+    N = Y.shape[0]
+    H = whh.shape[0] // GATES[mode]
+    if mode == "LSTM":
+        dG = xp.empty((4, N, H), dt)
+
+        def rows(lo, hi):
+            g = K.lstm_rows(dG, lo, hi)
+            return g, g
+        return (lambda marks: K.lstm_backward(state, steps, whh, w_hr, gy, dh, dc, dG, marks)), rows
+    if mode == "GRU":
+        dX, dA = xp.empty((N, 3, H), dt), xp.empty((N, 3, H), dt)
+
+        def rows(lo, hi):
+            return dX[lo:hi].reshape(-1, 3 * H), dA[lo:hi].reshape(-1, 3 * H)
+        return (lambda marks: K.gru_backward(state, steps, whh, gy, dh, dX, dA, marks)), rows
+    dG = xp.empty((N, H), dt)
+
+    def rows(lo, hi):
+        return dG[lo:hi], dG[lo:hi]
+    relu = mode == "RNN_RELU"
+    return (lambda marks: K.rnn_backward(state, steps, Y, whh, gy, dh, relu, dG, marks)), rows
+
+
+def _hidden_inputs(mode, state, steps):
+    """The previous hidden state of every step, in packed (time) order: the right operand of the
+    gradient of W_hh."""
+    return K._t_order(state[{"LSTM": 4, "GRU": 2}.get(mode, 0)], steps)
+
+
+def _weight_parts(gx, gh, X, HP, lo, hi, need):
+    """Rows ``lo:hi``'s parts of the gradients of ``(w_ih, w_hh, b_ih, b_hh)`` (None where
+    ``need`` says no)."""
+    return (gx.T @ X[lo:hi] if need[0] else None, gh.T @ HP[lo:hi] if need[1] else None,
+            gx.sum(0) if need[2] else None, gh.sum(0) if need[3] else None)
+
+
+def _add_parts(sums, parts):
+    for k, p in enumerate(parts):
+        if p is not None:
+            sums[k] = p if sums[k] is None else sums[k].__iadd__(p)
+
+
 class RnnLayerBackward0(Node):
     """Backward through time of one fused layer; inputs ``(x, h0, c0, w_ih, w_hh, b_ih, b_hh,
     w_hr)`` (None where absent), outputs ``(output, h_n[, c_n])``."""
@@ -118,44 +177,15 @@ class RnnLayerBackward0(Node):
         mode, steps, X, Y, state = self.mode, self.steps, self.X, self.Y, self.state
         xp, dt = xp_of(X), X.dtype
         N, P = Y.shape
-        B = self.B
         gy = None if gY is None else gY._data.reshape(N, P)
-        dh = xp.zeros((B, P), dt) if gh is None else gh._data.astype(dt, order="C", copy=True)
-        wih, whh = w_ih._data, w_hh._data
-        H = whh.shape[0] // GATES[mode]
-        dc = None
-        if mode == "LSTM":
-            dc = xp.zeros((B, H), dt) if gc is None else gc._data.astype(dt, order="C", copy=True)
-            dG = xp.empty((4, N, H), dt)
-
-            def rows(lo, hi):
-                g = K.lstm_rows(dG, lo, hi)
-                return g, g
-            kernel = (K.lstm_backward, state, steps, whh, None if w_hr is None else w_hr._data,
-                      gy, dh, dc, dG)
-        elif mode == "GRU":
-            dX, dA = xp.empty((N, 3, H), dt), xp.empty((N, 3, H), dt)
-
-            def rows(lo, hi):
-                return dX[lo:hi].reshape(-1, 3 * H), dA[lo:hi].reshape(-1, 3 * H)
-            kernel = (K.gru_backward, state, steps, whh, gy, dh, dX, dA)
-        else:
-            dG = xp.empty((N, H), dt)
-
-            def rows(lo, hi):
-                return dG[lo:hi], dG[lo:hi]
-            kernel = (K.rnn_backward, state, steps, Y, whh, gy, dh, mode == "RNN_RELU", dG)
+        dh, dc = _final_grads(mode, w_hh._data, self.B, gh, gc, xp, dt)
+        bptt, rows = _bptt(mode, state, steps, Y, w_hh._data, None if w_hr is None else w_hr._data,
+                           gy, dh, dc)
         need = [e is not None for e in self._next]
-        hps = state[{"LSTM": 4, "GRU": 2}.get(mode, 0)]
-        HP = K._t_order(hps, steps) if need[4] else None
+        wih = w_ih._data
+        HP = _hidden_inputs(mode, state, steps) if need[4] else None
         dx = xp.empty((N, wih.shape[1]), dt) if need[0] else None
         sums = [None] * 4  # of w_ih, w_hh, b_ih, b_hh
-
-        def add(parts):
-            for k, p in enumerate(parts):
-                if p is not None:
-                    sums[k] = p if sums[k] is None else sums[k].__iadd__(p)
-
         chunks = self.chunks[::-1]  # in the order the loop finishes them
 
         def task(i, slot):
@@ -163,14 +193,12 @@ class RnnLayerBackward0(Node):
             gx, gh = rows(lo, hi)
             if need[0]:
                 xp.matmul(gx, wih, out=dx[lo:hi])
-            parts = (gx.T @ X[lo:hi] if need[3] else None, gh.T @ HP[lo:hi] if need[4] else None,
-                     gx.sum(0) if need[5] else None, gh.sum(0) if need[6] else None)
-            relay.ordered(i, lambda: add(parts))
+            parts = _weight_parts(gx, gh, X, HP, lo, hi, need[3:7])
+            relay.ordered(i, lambda: _add_parts(sums, parts))
         relay = _parallel.Relay(task, len(chunks))
-        marks = {c[0]: i + 1 for i, c in enumerate(chunks)}
 
         def body():
-            res = kernel[0](*kernel[1:], marks, relay.publish)
+            res = K.drain(bptt({c[0]: i + 1 for i, c in enumerate(chunks)}), relay.publish)
             relay.finish()
             return res
         dW_hr = _parallel.overlap(body, relay) if len(chunks) > 1 else body()
@@ -201,9 +229,37 @@ class RnnLayerBackward0(Node):
         return tuple(out)
 
 
+def check_states(hx, cx, w_hh):
+    for s in (hx, cx):
+        if s is not None and s._data.dtype != w_hh._data.dtype:
+            raise dtype_error(s, w_hh)
+
+
+def initial_states(mode, hx, cx, whh, B, xp, dt):
+    """The arrays ``(h0, c0)`` a layer starts from (zeros where not given; ``c0`` None unless
+    LSTM)."""
+    h0 = xp.zeros((B, whh.shape[1]), dt) if hx is None else hx._data
+    if mode != "LSTM":
+        return h0, None
+    return h0, xp.zeros((B, whh.shape[0] // 4), dt) if cx is None else cx._data
+
+
+def layer_forward(mode, X, steps, h0, c0, arr, chunks, track, drive=None):
+    """The forward kernel of ``mode`` on arrays: ``(Y, C, saved)`` (C None unless LSTM);
+    ``arr`` = ``(w_ih, w_hh, b_ih, b_hh, w_hr)``; ``drive``: see ``_rnn_cells._projected``."""
+    if mode == "LSTM":
+        return K.lstm_forward(X, steps, h0, c0, *arr, chunks, for_backward=track, drive=drive)
+    if mode == "GRU":
+        Y, saved = K.gru_forward(X, steps, h0, *arr[:4], chunks, drive=drive)
+    else:
+        Y, saved = K.rnn_forward(X, steps, h0, *arr[:4], mode == "RNN_RELU", chunks, drive=drive)
+    return Y, None, saved
+
+
 def rnn_layer(mode, input, batch_sizes, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None,
               reverse=False):
-    """One recurrent layer, one direction, over a whole sequence.
+    """One recurrent layer, one direction, over a whole sequence (the layers of a unidirectional
+    stack run together: ``rnn_stack.py``).
 
     Args:
         mode: ``'RNN_TANH'``, ``'RNN_RELU'``, ``'LSTM'`` or ``'GRU'``.
@@ -219,34 +275,21 @@ def rnn_layer(mode, input, batch_sizes, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None
     """
     x = input._data
     xp, dt = xp_of(x), x.dtype
-    for s in (hx, cx):
-        if s is not None and s._data.dtype != w_hh._data.dtype:
-            raise dtype_error(s, w_hh)
+    check_states(hx, cx, w_hh)
     lead = x.shape[:-1]
-    if batch_sizes is None:
-        T, B = lead
-    else:
-        T, B = len(batch_sizes), int(batch_sizes[0])
+    T, B = lead if batch_sizes is None else (len(batch_sizes), int(batch_sizes[0]))
     X = x.reshape(-1, x.shape[-1])
     whh = w_hh._data
     P = whh.shape[1]
-    H = whh.shape[0] // GATES[mode]
-    h0 = xp.zeros((B, P), dt) if hx is None else hx._data
     lstm = mode == "LSTM"
-    c0 = (xp.zeros((B, H), dt) if cx is None else cx._data) if lstm else None
+    h0, c0 = initial_states(mode, hx, cx, whh, B, xp, dt)
     steps = _steps(batch_sizes, T, B, reverse)
     arr = [None if t is None else t._data for t in (w_ih, w_hh, b_ih, b_hh, w_hr)]
     N = X.shape[0]
     chunks = _chunks(steps, N, N * (X.shape[1] + P) * whh.shape[0], xp)
     inputs = (input, hx, cx, w_ih, w_hh, b_ih, b_hh, w_hr)
     track = STATE.enabled and any(t is not None and t._rg for t in inputs)
-    C = None
-    if lstm:
-        Y, C, state = K.lstm_forward(X, steps, h0, c0, *arr, chunks, for_backward=track)
-    elif mode == "GRU":
-        Y, state = K.gru_forward(X, steps, h0, *arr[:4], chunks)
-    else:
-        Y, state = K.rnn_forward(X, steps, h0, *arr[:4], mode == "RNN_RELU", chunks)
+    Y, C, state = layer_forward(mode, X, steps, h0, c0, arr, chunks, track)
     rows = _final_rows(steps, reverse, xp)
     hn = Y[rows]
     cn = C[rows] if lstm else None
