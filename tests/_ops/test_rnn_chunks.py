@@ -17,21 +17,47 @@ from nn.test_rnn_utils import packed_call
 def chunked(monkeypatch, request):
     """Every layer in chunks of 2 rows beside a pool thread; with "helper only" this thread never
     takes a task, so the pool thread runs them all (which thread takes what is otherwise a matter
-    of timing). Counts the tasks each thread ran."""
+    of timing). Counts the tasks each thread ran: ``ran[slot]`` for the single layers' Relay,
+    ``ran[thread name]`` for the unidirectional stacks' ``run_tasks`` (``rnn_stack.py``)."""
     monkeypatch.setattr(R, "_MIN_WORK", 0)
     monkeypatch.setattr(R, "_CHUNK_ROWS", 2)
     monkeypatch.setattr(_parallel, "overlapping", lambda: True)
     ran = {}
-    run, take = _parallel.Relay._run, _parallel.Relay._take
+    run, take, run_tasks = _parallel.Relay._run, _parallel.Relay._take, _parallel.run_tasks
 
     def counted(self, i, slot):
         ran[slot] = ran.get(slot, 0) + 1
         return run(self, i, slot)
     monkeypatch.setattr(_parallel.Relay, "_run", counted)
+
+    def counted_tasks(tasks):
+        def wrapped(fn):
+            def task():
+                name = threading.current_thread().name
+                ran[name] = ran.get(name, 0) + 1
+                fn()
+            return task
+        run_tasks([(wrapped(fn), deps) for fn, deps in tasks])
+    monkeypatch.setattr(_parallel, "run_tasks", counted_tasks)
     if request.param == "helper only":
         monkeypatch.setattr(_parallel.Relay, "_take",
                             lambda self, block, upto=None: take(self, block) if block else None)
+        pool_run = _parallel.run
+
+        def pool_first(fn, n):  # run_tasks' pool thread takes every task before this one starts
+            if fn.__name__ != "worker":
+                return pool_run(fn, n)
+            pool_run(lambda i: fn(1) if i else None, 2)
+            fn(0)
+        monkeypatch.setattr(_parallel, "run", pool_first)
     return request.param, ran
+
+
+def stack_tasks(ran):
+    """Tasks the stacks ran, by thread: (this thread's, the pool threads')."""
+    mine = ran.get(threading.current_thread().name, 0)
+    pool = sum(v for k, v in ran.items() if isinstance(k, str)) - mine
+    return mine, pool
 
 
 @pytest.mark.parametrize("name", list(MODULES))
@@ -42,9 +68,21 @@ def test_chunked_layers(chunked, name, bidirectional):
     D = 2 if bidirectional else 1
     check(tm, em, rand(9, 2, 3, dtype=F64), states(name, 2, D, 2, 4, kw.get("proj_size")))
     mode, ran = chunked
-    assert ran.get(1, 0) > 0 if mode == "helper only" else ran.get(0, 0) > 0
-    # layers x directions x 9 one-step runs x (projection, gradient products[, LSTM factors])
-    assert sum(ran.values()) == 2 * D * 9 * (3 if cls == "LSTM" else 2)
+    lstm = cls == "LSTM"
+    if bidirectional:  # layer by layer
+        assert ran.get(1, 0) > 0 if mode == "helper only" else ran.get(0, 0) > 0
+        # layers x directions x 9 one-step runs x (projection, gradient products[, LSTM factors])
+        assert sum(ran.values()) == 2 * D * 9 * (3 if lstm else 2)
+        return
+    mine, pool = stack_tasks(ran)
+    if mode == "helper only":
+        assert mine == 0
+    # per layer and one-step run: forward loop and projection, backward loop; per one-step run:
+    # the top layer's input gradient (the wavefront's link); per layer and gate: the weight
+    # gradients; two halves of the input's gradient; per layer (all 18 rows in one group): the
+    # LSTM's factors
+    gates = {"LSTM": 4, "GRU": 3}.get(cls, 1)
+    assert mine + pool == 2 * 9 * 3 + 9 + 2 * gates + 2 + (2 if lstm else 0)
 
 
 @pytest.mark.parametrize("name", ["lstm", "gru", "rnn_relu"])

@@ -101,20 +101,21 @@ def dtype_error(a, b):
 
 def _final_grads(mode, whh, B, gh, gc, xp, dt):
     """The arrays backward through time starts from and leaves the initial states' gradients in:
-    copies of the final states' gradients ``gh``/``gc`` (Tensors, or None for zeros)."""
+    copies of the final states' gradients ``gh``/``gc`` (arrays, or None for zeros)."""
     P = whh.shape[1]
-    dh = xp.zeros((B, P), dt) if gh is None else gh._data.astype(dt, order="C", copy=True)
+    dh = xp.zeros((B, P), dt) if gh is None else gh.astype(dt, order="C", copy=True)
     if mode != "LSTM":
         return dh, None
     H = whh.shape[0] // 4
-    return dh, xp.zeros((B, H), dt) if gc is None else gc._data.astype(dt, order="C", copy=True)
+    return dh, xp.zeros((B, H), dt) if gc is None else gc.astype(dt, order="C", copy=True)
 
 
 def _bptt(mode, state, steps, Y, whh, w_hr, gy, dh, dc):
-    """A layer's backward through time: ``(bptt, rows)``, with ``bptt(marks)`` the kernel's
-    generator (``_rnn_cells.rnn_backward``) and ``rows(lo, hi)`` the gradients of rows ``lo:hi``
-    w.r.t. the input projection and the hidden projection (both ``(hi - lo, G)``), once the loop
-    is past them."""
+    """A layer's backward through time: ``(bptt, rows, gate)``, with ``bptt(marks)`` the kernel's
+    generator (``_rnn_cells.rnn_backward``), ``rows(lo, hi)`` the gradients of rows ``lo:hi``
+    w.r.t. the input projection and the hidden projection (both ``(hi - lo, G)``), and
+    ``gate(j)`` those of PyTorch's gate ``j`` over all rows (both ``(N, H)``), once the loop is
+    past them."""
     xp, dt = xp_of(Y), Y.dtype
     N = Y.shape[0]
     H = whh.shape[0] // GATES[mode]
@@ -124,19 +125,30 @@ def _bptt(mode, state, steps, Y, whh, w_hr, gy, dh, dc):
         def rows(lo, hi):
             g = K.lstm_rows(dG, lo, hi)
             return g, g
-        return (lambda marks: K.lstm_backward(state, steps, whh, w_hr, gy, dh, dc, dG, marks)), rows
-    if mode == "GRU":
+
+        def gate(j):
+            return dG[K._LSTM_ORDER.index(j)], dG[K._LSTM_ORDER.index(j)]
+        bptt = lambda marks: K.lstm_backward(state, steps, whh, w_hr, gy, dh, dc, dG, marks)  # noqa: E731
+    elif mode == "GRU":
         dX, dA = xp.empty((N, 3, H), dt), xp.empty((N, 3, H), dt)
 
         def rows(lo, hi):
             return dX[lo:hi].reshape(-1, 3 * H), dA[lo:hi].reshape(-1, 3 * H)
-        return (lambda marks: K.gru_backward(state, steps, whh, gy, dh, dX, dA, marks)), rows
-    dG = xp.empty((N, H), dt)
 
-    def rows(lo, hi):
-        return dG[lo:hi], dG[lo:hi]
-    relu = mode == "RNN_RELU"
-    return (lambda marks: K.rnn_backward(state, steps, Y, whh, gy, dh, relu, dG, marks)), rows
+        def gate(j):
+            return dX[:, j], dA[:, j]
+        bptt = lambda marks: K.gru_backward(state, steps, whh, gy, dh, dX, dA, marks)  # noqa: E731
+    else:
+        dG = xp.empty((N, H), dt)
+
+        def rows(lo, hi):
+            return dG[lo:hi], dG[lo:hi]
+
+        def gate(j):
+            return dG, dG
+        relu = mode == "RNN_RELU"
+        bptt = lambda marks: K.rnn_backward(state, steps, Y, whh, gy, dh, relu, dG, marks)  # noqa: E731
+    return bptt, rows, gate
 
 
 def _hidden_inputs(mode, state, steps):
@@ -178,9 +190,10 @@ class RnnLayerBackward0(Node):
         xp, dt = xp_of(X), X.dtype
         N, P = Y.shape
         gy = None if gY is None else gY._data.reshape(N, P)
-        dh, dc = _final_grads(mode, w_hh._data, self.B, gh, gc, xp, dt)
-        bptt, rows = _bptt(mode, state, steps, Y, w_hh._data, None if w_hr is None else w_hr._data,
-                           gy, dh, dc)
+        dh, dc = _final_grads(mode, w_hh._data, self.B, None if gh is None else gh._data,
+                              None if gc is None else gc._data, xp, dt)
+        wr = None if w_hr is None else w_hr._data
+        bptt, rows, _ = _bptt(mode, state, steps, Y, w_hh._data, wr, gy, dh, dc)
         need = [e is not None for e in self._next]
         wih = w_ih._data
         HP = _hidden_inputs(mode, state, steps) if need[4] else None

@@ -7,7 +7,7 @@ backward is ``grad * mask * scale``, with the mask kept as a boolean array (a by
 """
 import numpy as np
 
-from ember._backend import xp_of
+from ember._backend import xp_for, xp_of
 from ember._ops import _parallel
 from ember._ops.random import _rng_for
 from ember._tensor import Tensor, track, wrap
@@ -66,6 +66,21 @@ class AddBackward0(MulBackward0):
     """Alpha dropout: ``input * a * mask + b``, whose gradient is the same ``grad * mask * a``."""
 
 
+def _draw(shape, dt, device):
+    """The uniform draws a mask is cut from (one per element of ``shape``)."""
+    return _rng_for(None, device).random(shape, dt if dt.itemsize >= 4 else "float32")
+
+
+def keep_mask(shape, p, dt, device):
+    """``(keep, scale)`` of dropout with probability ``p`` (0 < p <= 1) over ``shape``: the
+    boolean mask :func:`dropout` would draw now (it takes the same numbers from the generator)
+    and the factor kept entries are scaled by. For kernels that apply dropout themselves (the
+    recurrent stack, ``_ops/rnn_stack.py``)."""
+    if p == 1:
+        return xp_for(device).zeros(shape, bool), 0.0
+    return _draw(shape, dt, device) >= p, 1.0 / (1.0 - p)
+
+
 def _check_p(p):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -95,8 +110,7 @@ def _dropout_impl(input, p, train, inplace, lead=0, alpha=False):
         keep, scale = xp_of(d).zeros(shape, bool), 0.0
         r = d * keep
     else:
-        u = _rng_for(None, input.device).random(shape, dt if dt.itemsize >= 4 else "float32")
-        keep, r = _keep_and_apply(u, p, d)
+        keep, r = _keep_and_apply(_draw(shape, dt, input.device), p, d)
         if alpha:
             scale = (1.0 / ((_ALPHA * _ALPHA * p + 1) * (1 - p))) ** 0.5
             # dropped entries end at -alpha * a * (1 - p), kept ones are shifted by alpha * a * p

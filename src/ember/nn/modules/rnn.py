@@ -10,6 +10,7 @@ import warnings
 
 from ember._ops.join import cat, stack
 from ember._ops.rnn import rnn_layer
+from ember._ops.rnn_stack import rnn_stack
 from ember.nn import functional as F
 from ember.nn import init
 from ember.nn.modules.module import Module
@@ -20,6 +21,11 @@ from ember.nn.utils.rnn import PackedSequence
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+
+def _param_names(layer):
+    """A unidirectional layer's parameter names, in the order ``rnn_stack`` takes them."""
+    return [f"{n}_l{layer}" for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")]
 
 
 def _apply_permutation(tensor, permutation, dim=1):
@@ -193,6 +199,13 @@ class RNNBase(Module):
         bs = None if batch_sizes is None else [int(b) for b in batch_sizes.tolist()]
         if bs is None and input.shape[0] == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+        if D == 1:  # the layers together, as a wavefront (None: not worth it here)
+            res = rnn_stack(self.mode, input, bs, hx, cx,
+                            [[getattr(self, n) if n in names else None for n in _param_names(k)]
+                             for k, names in enumerate(self._all_weights)],
+                            self.dropout if self.training else 0.0)
+            if res is not None:
+                return res
         x = input
         hs, cs = [], []
         for layer in range(self.num_layers):
