@@ -149,13 +149,30 @@ def test_cross_entropy_grad_fn_and_dtype():
         assert ember.nn.functional.cross_entropy(x, ember.tensor([0, 1, 3])).grad_fn is None
 
 
-def test_cross_entropy_backward_twice_with_retain_graph():
-    x = ember.randn(3, 4, requires_grad=True)
-    loss = ember.nn.functional.cross_entropy(x, ember.tensor([0, 1, 3]), label_smoothing=0.1)
-    loss.backward(retain_graph=True)
+@pytest.mark.parametrize("ls", [0.0, 0.1])
+@pytest.mark.parametrize("scale", [1.0, 1e3])  # 1e3: exp overflows, rows are shifted by their max
+def test_cross_entropy_backward_twice_with_retain_graph(ls, scale):
+    x = ember.tensor(rand(3, 4) * scale, requires_grad=True)
+    loss = ember.nn.functional.cross_entropy(x, ember.tensor([0, 1, 3]), label_smoothing=ls)
+    loss.backward(retain_graph=True)  # the first backward turns the saved exp into the gradient
     g1 = x.grad.clone()
-    loss.backward()
+    loss.backward()  # the second recomputes it
     np.testing.assert_allclose(x.grad.numpy(), 2 * g1.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("rows", [4, 700])  # 700 x 1000: threads and blocks of rows
+def test_cross_entropy_keeps_the_digits_of_tiny_and_huge_losses(rows):
+    """Logits are exponentiated without their max where that is safe: a confident prediction's
+    loss (~1e-8) must keep its digits, and a target of probability below 1e-38 a finite loss."""
+    x = rand(rows, 1000, low=-1, high=1)
+    t = np.arange(rows) % 1000
+    x[np.arange(rows), t] = 20.0  # p(target) = 1 - ~1e-6: loss ~1e-6
+    x[::2, 0], t[::2] = 40.0, 1 + (np.arange(0, rows, 2) % 999)  # exp(-40 - 40): p ~ 1e-35
+    x[1::4, 1], x[1::4, 2], t[1::4] = 60.0, -60.0, 2  # p ~ 1e-52: -log p = 120
+    tl = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(t), reduction="none")
+    el = ember.nn.functional.cross_entropy(ember.tensor(x), ember.tensor(t), reduction="none")
+    # both round 1 + 2.4e-6 to float32 (steps of 1.2e-7); log(sum) - x would be off by ~2e-6
+    np.testing.assert_allclose(el.numpy(), tl.numpy(), rtol=2e-6, atol=2.5e-7)
 
 
 # ---- double backward and gradcheck ---------------------------------------------------------------

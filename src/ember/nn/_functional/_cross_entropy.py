@@ -124,28 +124,56 @@ def _exp_shifted(x2):
     return e, m
 
 
-def _softmax_parts(x2, ones):
-    """``(exp(x - max), max, row sums of the first)`` of a 2-D ``x2``. A large NumPy one goes by
-    spans of rows on threads, each a block of rows at a time: max, shift, exp and sum while the
-    block is in cache (the logits are read from memory once; the exponentials are most of a
-    big-vocabulary loss)."""
-    if x2.ndim != 2 or type(x2) is not np.ndarray or x2.size < 2 * _parallel.MIN_ELEMENTS:
-        e, m = _exp_shifted(x2)
-        return e, m, _exp_rows(e, ones)
-    M, C = x2.shape
-    e = np.empty_like(x2)
-    m, se = np.empty((M, 1), x2.dtype), np.empty((M, 1), x2.dtype)
-    block = max(1, _BLOCK_BYTES // (C * x2.itemsize))
+# NOTE: rows whose sums of exp(x) stay in this range are exponentiated as they are; otherwise the
+# row max is subtracted first (overflow above, lost precision in subnormals below)
+_SAFE_SUMS = (1e-30, 1e30)
 
-    def part(lo, hi):
-        for a in range(lo, hi, block):
-            b = min(hi, a + block)
-            np.max(x2[a:b], axis=1, keepdims=True, out=m[a:b])
-            np.subtract(x2[a:b], m[a:b], out=e[a:b])
-            np.exp(e[a:b], out=e[a:b])
-            np.matmul(e[a:b], ones[:, None], out=se[a:b])
-    _parallel.each(part, M, x2.size)
-    return e, m, se
+
+def _softmax_parts(x2, ones):
+    """``(exp(x - shift), row sums of it, shift)`` of logits ``x2``: ``shift`` is None (no shift)
+    when every row's sum of ``exp(x)`` is in ``_SAFE_SUMS``, else the row max (``_exp_shifted``).
+    Why: a max pass and a shifted copy are a third of a big-vocabulary loss; softmax is the same
+    either way, and :func:`_loss_of_target` keeps the loss as exact as with the shift. A large
+    NumPy ``x2`` goes by spans of rows on threads, a block of rows at a time: exp and sum while
+    the block is in cache (the logits are read from memory once)."""
+    xp = xp_of(x2)
+    if x2.ndim != 2 or type(x2) is not np.ndarray or x2.size < 2 * _parallel.MIN_ELEMENTS:
+        e = xp.exp(x2)
+        se = _row_sum(e, ones)
+    else:
+        M, C = x2.shape
+        e = np.empty_like(x2)
+        se = np.empty((M, 1), x2.dtype)
+        block = max(1, _BLOCK_BYTES // (C * x2.itemsize))
+
+        def part(lo, hi):
+            for a in range(lo, hi, block):
+                b = min(hi, a + block)
+                np.exp(x2[a:b], out=e[a:b])
+                np.matmul(e[a:b], ones[:, None], out=se[a:b])
+        _parallel.each(part, M, x2.size)
+    if not x2.size or x2.dtype.itemsize >= 4 and bool(((se > _SAFE_SUMS[0]) &
+                                                       (se < _SAFE_SUMS[1])).all()):
+        return e, se, None
+    e, m = _exp_shifted(x2)
+    return e, _exp_rows(e, ones), m
+
+
+def _loss_of_target(xt, se, shift):
+    """``-log softmax(x)[target]`` from the target logits ``xt`` and the row sums ``se`` of
+    ``exp(x - shift)``. Unshifted, ``log(se) - xt`` would lose the digits of a loss near 0 to
+    cancellation; ``log(se * exp(-xt))`` (``-log p``) keeps them, and where that product
+    overflows (``p`` below 1e-38) the loss is large and the difference is exact enough."""
+    xp = xp_of(se)
+    if shift is not None:
+        return (shift - xt) + xp.log(se)  # m - x is exact near the max
+    with np.errstate(over="ignore"):
+        inv_p = se * xp.exp(-xt)
+    loss = xp.log(inv_p)
+    big = ~xp.isfinite(inv_p)
+    if big.any():
+        loss[big] = (xp.log(se) - xt)[big]
+    return loss
 
 
 # NOTE: rows of logits processed together by _softmax_parts: measured 4.8 ms at 1-4 MB on a
@@ -197,8 +225,8 @@ class NllLossBackward0(Node):
             # (retain_graph=True) recomputes it from the saved input
             grad, self.e = self.e, None
             if grad is None:
-                grad = _exp_shifted(_canonical(self.saved_tensors[0]._data, self.c))[0]
-                np.exp(grad, out=grad)
+                x2 = _canonical(self.saved_tensors[0]._data, self.c)
+                grad = xp.exp(x2 if self.shift is None else x2 - self.shift)
             _scale_rows(grad, _row_axis(r) / self.se)
             if self.eps:
                 grad -= _row_axis(a * (self.eps / self.c)) * self.wb
@@ -285,10 +313,10 @@ def _nll(input, target, weight, red, ignore_index, eps, logits):
                 wsum = c if wd is None else wd.sum()
                 ws = _row_sum(e, xp.ones(c, dt) if wd is None else wd)[:, 0]
                 se = _exp_rows(e, xp.ones(c, dt))
+                lse = np.log(se)[:, 0]
             else:
-                e, m, se = _softmax_parts(x2, xp.ones(c, dt))
-            lse = np.log(se)[:, 0]
-            loss = (m[:, 0] - x2[idx]) + lse  # -log p of the target; m - x is exact near the max
+                e, se, m = _softmax_parts(x2, xp.ones(c, dt))
+            loss = _loss_of_target(x2[idx], se[:, 0], None if m is None else m[:, 0])
         else:
             loss = -x2[idx]
         wt = None if wd is None else wd[ts]
@@ -316,7 +344,7 @@ def _nll(input, target, weight, red, ignore_index, eps, logits):
     node.shape, node.shape2, node.idx, node.ts, node.valid = xd.shape, x2.shape, idx, ts, valid
     node.wt, node.denom = wt, denom
     if logits:
-        node.e, node.se = e, se
+        node.e, node.se, node.shift = e, se, m
     if eps:
         node.wb, node.wsum = wb, wsum
     node.save_for_backward(input)
