@@ -46,3 +46,25 @@ def test_cuda_round_trip():
     y.backward()
     assert x.grad.device.type == "cpu"
     np.testing.assert_allclose(x.grad.numpy(), 2.0)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_axpy_adds_in_place_with_one_rounding_like_torch(dt):
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal(10001).astype(dt), rng.standard_normal(10001).astype(dt)
+    ty = torch.tensor(y.copy())
+    assert _backend.axpy(-0.3, x, y)
+    ty.add_(torch.tensor(x), alpha=-0.3)  # torch's vectorised add with alpha is a fused mul-add
+    # bit for bit: a multiply, then an add (two roundings) differs in ~18% of the elements
+    np.testing.assert_array_equal(y, ty.numpy())
+
+
+def test_axpy_declines_what_blas_cannot_do():
+    y = np.zeros(6, np.float32)
+    for x, target in ((np.ones(6, np.float16), y.astype(np.float16)),  # not a BLAS dtype
+                      (np.ones(6, np.float64), y),                      # dtypes differ
+                      (np.ones(12, np.float32)[::2], y),                # not contiguous
+                      (np.ones(3, np.float32), y)):                     # shapes differ
+        before = target.copy()
+        assert not _backend.axpy(2.0, x, target)
+        np.testing.assert_array_equal(target, before)  # left as it was

@@ -86,6 +86,54 @@ def set_blas_num_threads(n):
     return bool(ctl)
 
 
+_axpy_fns = None
+
+
+def _blas_axpy():
+    """``{dtype: (fn, int limit)}``: OpenBLAS's ``cblas_saxpy``/``cblas_daxpy`` through ctypes,
+    or empty when NumPy's BLAS is another one."""
+    global _axpy_fns
+    if _axpy_fns is not None:
+        return _axpy_fns
+    _axpy_fns = {}
+    try:
+        import ctypes
+        for path in sorted(loaded_openblas()):
+            lib = ctypes.CDLL(path)
+            for prefix, suffix, int_t in (("scipy_cblas_", "64_", ctypes.c_int64),
+                                          ("scipy_cblas_", "", ctypes.c_int),
+                                          ("cblas_", "64_", ctypes.c_int64),
+                                          ("cblas_", "", ctypes.c_int)):
+                fns = [getattr(lib, f"{prefix}{c}axpy{suffix}", None) for c in "sd"]
+                if None in fns:
+                    continue
+                for fn, ct, dt in zip(fns, (ctypes.c_float, ctypes.c_double),
+                                      (np.float32, np.float64)):
+                    fn.restype = None
+                    fn.argtypes = [int_t, ct, ctypes.c_void_p, int_t, ctypes.c_void_p, int_t]
+                    _axpy_fns[np.dtype(dt)] = (fn, 2 ** (8 * ctypes.sizeof(int_t) - 1) - 1)
+                return _axpy_fns
+    except (OSError, ImportError):  # a library that will not load
+        pass
+    return _axpy_fns
+
+
+def axpy(alpha, x, y):
+    """``y += alpha * x`` in place in one pass, with one rounding (a fused multiply-add, as
+    PyTorch's ``y.add_(x, alpha=alpha)`` computes it), by BLAS. False, leaving ``y`` as it is,
+    when BLAS cannot do it (not OpenBLAS, CuPy, other dtypes, non-contiguous or different-shape
+    arrays): the caller then multiplies and adds itself. NOTE: NumPy has no fused ufunc for
+    this; a multiply into a temporary and an add take twice as long on arrays past the caches."""
+    if type(y) is not np.ndarray or type(x) is not np.ndarray or x.dtype != y.dtype:
+        return False
+    entry = _blas_axpy().get(y.dtype)
+    if (entry is None or y.size > entry[1] or x.shape != y.shape or not y.flags.c_contiguous
+            or not x.flags.c_contiguous or not y.flags.writeable):
+        return False
+    entry[0](y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    return True
+
+
 def cupy():
     """Import CuPy on first use; a clear error when it (or a GPU) is missing."""
     global _cupy

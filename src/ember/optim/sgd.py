@@ -3,6 +3,7 @@ import functools
 
 import numpy as np
 
+from ember._backend import axpy
 from ember._tensor import wrap
 from ember.optim.optimizer import Optimizer, _grad_into, _hyper, _in_spans, _use_grad
 
@@ -114,5 +115,6 @@ def _sgd_update(d, g, buf, w0, w1, *, lr, wd, maximize, momentum, dampening, nes
             g = w0
         else:
             g = buf
-    np.multiply(g, -lr, out=w1)
-    np.add(d, w1, out=d)
+    if not axpy(-lr, g, d):  # d += -lr * g in one pass, one rounding (torch's add_ with alpha)
+        np.multiply(g, -lr, out=w1)
+        np.add(d, w1, out=d)
