@@ -192,3 +192,47 @@ def test_cross_entropy_in_spans_of_small_blocks(split_everything, monkeypatch):
     compare(lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(t)), rand(7, 5))
     compare(lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(t), reduction="none"),
             rand(7, 5) * 30)
+
+
+# ---- run_tasks -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("overlapping", [True, False])
+def test_run_tasks_keeps_every_dependency(monkeypatch, overlapping):
+    monkeypatch.setattr(_parallel, "overlapping", lambda: overlapping)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        n = 30
+        deps = [sorted(rng.choice(i, size=min(i, rng.integers(0, 4)), replace=False).tolist())
+                if i else [] for i in range(n)]
+        order = rng.permutation(n)  # priority order: not the order dependencies allow
+        done, threads = [], set()
+
+        def task(i):
+            threads.add(threading.current_thread().name)
+            for d in deps[i]:
+                assert d in done, (i, d)
+            done.append(i)
+        index = {int(i): k for k, i in enumerate(order)}
+        _parallel.run_tasks([(lambda i=int(i): task(i), [index[d] for d in deps[int(i)]])
+                             for i in order])
+        assert sorted(done) == list(range(n))
+    if not overlapping:  # (with a second thread, which one takes what is a matter of timing)
+        assert threads == {threading.current_thread().name}
+
+
+def test_run_tasks_raises_a_tasks_error_after_the_others_stop(monkeypatch):
+    monkeypatch.setattr(_parallel, "overlapping", lambda: True)
+    ran = []
+    before = _backend.blas_num_threads()
+
+    def fail():
+        raise ValueError("task 1 failed")
+    tasks = [(lambda: ran.append(0), []), (fail, [0]), (lambda: ran.append(2), [1])]
+    with pytest.raises(ValueError, match="task 1 failed"):
+        _parallel.run_tasks(tasks)
+    assert ran == [0]  # the task that needed the failed one never ran
+    assert _backend.blas_num_threads() == before  # BLAS got its threads back
+
+
+def test_run_tasks_refuses_dependencies_that_can_never_be_met():
+    with pytest.raises(RuntimeError, match="can never run"):
+        _parallel.run_tasks([(lambda: None, [1]), (lambda: None, [0])])

@@ -8,6 +8,7 @@ import pytest
 import ember
 from ember._ops import _parallel
 from ember._ops import rnn as R
+from ember._ops import rnn_stack
 from helpers import rand
 from nn.test_rnn import F32, F64, MODULES, check, pair, states
 from nn.test_rnn_utils import packed_call
@@ -21,6 +22,7 @@ def chunked(monkeypatch, request):
     ``ran[thread name]`` for the unidirectional stacks' ``run_tasks`` (``rnn_stack.py``)."""
     monkeypatch.setattr(R, "_MIN_WORK", 0)
     monkeypatch.setattr(R, "_CHUNK_ROWS", 2)
+    monkeypatch.setattr(rnn_stack, "_MIN_HIDDEN", 0)
     monkeypatch.setattr(_parallel, "overlapping", lambda: True)
     ran = {}
     run, take, run_tasks = _parallel.Relay._run, _parallel.Relay._take, _parallel.run_tasks

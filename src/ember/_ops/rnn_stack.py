@@ -29,6 +29,15 @@ __all__ = []  # internal: ember.nn's RNN modules are the public API
 
 _W = 5  # parameters per layer, in this order: w_ih, w_hh, b_ih, b_hh, w_hr (None where absent)
 
+# NOTE: the wavefront pays where a step's product (B x P x 4H multiply-adds for an LSTM) is most of
+# the step: two loops then spend their time in BLAS, outside the GIL. The elementwise work of a
+# step grows as B x H, so that share grows with P (the hidden inputs), whatever the batch.
+# Measured fwd+bwd of 2 layers against layer by layer, T = 35: P >= 384 all faster (LSTM 384, 400,
+# 448, 512, 1024: 0.92, 0.92, 0.94, 0.88, 0.96; GRU 384, 512: 0.93, 0.86; RNN 512: 0.89); below,
+# from 0.92 to 1.06 (LSTM 128, 200, 256, 320: 1.06, 0.99, 1.03, 1.03), the word-language-model
+# benchmark's P = 200 among them.
+_MIN_HIDDEN = 384
+
 
 class _Layer:
     """One layer's arrays: input ``X`` (the previous layer's output after dropout), output ``Y``,
@@ -56,13 +65,15 @@ def rnn_stack(mode, input, batch_sizes, hx, cx, weights, dropout):
 
     Returns:
         ``(output, h_n, c_n)`` with ``h_n`` ``(L, B, P)`` and ``c_n`` ``(L, B, H)`` (None unless
-        LSTM); or None where layer by layer is as fast (one layer, no second core, short
-        sequences, CuPy): the caller then runs :func:`rnn.rnn_layer` per layer.
+        LSTM); or None where layer by layer is as fast (one layer, fewer than ``_MIN_HIDDEN``
+        hidden inputs, no second core, short sequences, CuPy): the caller then runs
+        :func:`rnn.rnn_layer` per layer.
     """
     x = input._data
     xp, dt = xp_of(x), x.dtype
     L = len(weights)
-    if xp is not np or L < 2 or not _parallel.overlapping():
+    if (xp is not np or L < 2 or weights[0][1].shape[1] < _MIN_HIDDEN
+            or not _parallel.overlapping()):
         return None
     lead = x.shape[:-1]
     T, B = lead if batch_sizes is None else (len(batch_sizes), int(batch_sizes[0]))
