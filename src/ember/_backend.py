@@ -1,7 +1,7 @@
 """The one place that knows NumPy from CuPy.
 
-Op bodies call ``xp_of(array)`` (Chainer's ``get_array_module``) and use the namespace it returns, so the
-same code runs on CPU and GPU. CuPy is imported only when a CUDA tensor is first made.
+Op bodies call ``xp_of(array)`` (Chainer's ``get_array_module``) and use the namespace it returns,
+so the same code runs on CPU and GPU. CuPy is imported only when a CUDA tensor is first made.
 """
 import os
 import sys

@@ -31,17 +31,15 @@ def run_both(monkeypatch, make, x, *, train=True, seed=0, hx=None):
         em.train(train)
         ember.manual_seed(seed)
         ex = ember.tensor(x, requires_grad=True)
-        args = (ex,) if hx is None else (ex, tuple(ember.tensor(h, requires_grad=True)
-                                                    for h in hx) if isinstance(hx, tuple) else
-                                          ember.tensor(hx, requires_grad=True))
+        states = [ember.tensor(h, requires_grad=True)
+                  for h in (() if hx is None else hx if isinstance(hx, tuple) else (hx,))]
+        args = (ex,) if hx is None else (ex, tuple(states) if isinstance(hx, tuple) else states[0])
         out, h = em(*args)
         hs = h if isinstance(h, tuple) else (h,)
         w = np.random.default_rng(5)  # the same loss weights for both runs
         loss = sum((t * ember.tensor(w.standard_normal(t.shape))).sum() for t in (out, *hs))
         loss.backward()
-        grads = [ex.grad] + [p.grad for p in em.parameters()]
-        if hx is not None:
-            grads += [t.grad for t in (args[1] if isinstance(args[1], tuple) else (args[1],))]
+        grads = [ex.grad] + [p.grad for p in em.parameters()] + [t.grad for t in states]
         res.append(([out, *hs], grads))
         assert (out.grad_fn.name() == "RnnStackBackward0") == stacked
     return res

@@ -174,7 +174,8 @@ def rnn_backward(saved, steps, Y, w_hh, gY, dh, relu, dG, marks):
 # gates first): every gate of a step is then one contiguous (b, H) block. NOTE: NumPy spends several
 # times longer on a strided (b, H) slice of a (b, 4H) row than on a contiguous block, and at this
 # size the call overhead is most of the cost of an elementwise op; the per-step product as four
-# (b, P) @ (P, H) products (one batched matmul) is also faster in OpenBLAS than one (b, P) @ (P, 4H).
+# (b, P) @ (P, H) products (one batched matmul) is also faster in OpenBLAS than one
+# (b, P) @ (P, 4H).
 _LSTM_ORDER = (3, 0, 1, 2)  # PyTorch's gate index of each internal gate
 
 

@@ -53,6 +53,7 @@ def _chunks(steps, N, work, xp):
     # NOTE: runs are small at both ends and double up to _CHUNK_ROWS towards the middle: the
     # loop waits for the first projection and the last factors (forward), and both threads share
     # the last gradient products (backward)
+
     def ends(order):  # the step indices where runs start, growing from order[0]
         cuts, rows, want = [], 0, 1
         for s in order:
@@ -128,7 +129,9 @@ def _bptt(mode, state, steps, Y, whh, w_hr, gy, dh, dc):
 
         def gate(j):
             return dG[K._LSTM_ORDER.index(j)], dG[K._LSTM_ORDER.index(j)]
-        bptt = lambda marks: K.lstm_backward(state, steps, whh, w_hr, gy, dh, dc, dG, marks)  # noqa: E731
+
+        def bptt(marks):
+            return K.lstm_backward(state, steps, whh, w_hr, gy, dh, dc, dG, marks)
     elif mode == "GRU":
         dX, dA = xp.empty((N, 3, H), dt), xp.empty((N, 3, H), dt)
 
@@ -137,7 +140,9 @@ def _bptt(mode, state, steps, Y, whh, w_hr, gy, dh, dc):
 
         def gate(j):
             return dX[:, j], dA[:, j]
-        bptt = lambda marks: K.gru_backward(state, steps, whh, gy, dh, dX, dA, marks)  # noqa: E731
+
+        def bptt(marks):
+            return K.gru_backward(state, steps, whh, gy, dh, dX, dA, marks)
     else:
         dG = xp.empty((N, H), dt)
 
@@ -147,7 +152,9 @@ def _bptt(mode, state, steps, Y, whh, w_hr, gy, dh, dc):
         def gate(j):
             return dG, dG
         relu = mode == "RNN_RELU"
-        bptt = lambda marks: K.rnn_backward(state, steps, Y, whh, gy, dh, relu, dG, marks)  # noqa: E731
+
+        def bptt(marks):
+            return K.rnn_backward(state, steps, Y, whh, gy, dh, relu, dG, marks)
     return bptt, rows, gate
 
 
@@ -310,14 +317,24 @@ def rnn_layer(mode, input, batch_sizes, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None
         hn = hn.copy()
         cn = None if cn is None else cn.copy()
     res = [Y.reshape(lead + (P,)), hn] + ([cn] if lstm else [])
-    if not track:
+    node = None
+    if track:
+        node = RnnLayerBackward0()
+        node.mode, node.steps, node.B, node.X, node.Y, node.state = mode, steps, B, X, Y, state
+        node.chunks = chunks
+    return outputs(node, inputs, res, lstm)
+
+
+def outputs(node, inputs, res, lstm):
+    """The Tensors of a recurrent primitive's result arrays ``res`` = ``(output, h_n[, c_n])``,
+    recorded as outputs of ``node`` (None: not recorded) with ``inputs`` saved; ``(output, h_n,
+    None)`` unless LSTM. Backward reads the output sequence (the states it started each step
+    from): the node keeps its version to refuse in-place changes."""
+    if node is None:
         return tuple(wrap(a) for a in res) + (() if lstm else (None,))
-    node = RnnLayerBackward0()
     node._n_out = len(res)
     connect(node, inputs)
     node.save_for_backward(*inputs)
-    node.mode, node.steps, node.B, node.X, node.Y, node.state = mode, steps, B, X, Y, state
-    node.chunks = chunks
     outs = []
     for i, a in enumerate(res):
         t = wrap(a)

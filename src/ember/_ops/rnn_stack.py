@@ -23,7 +23,7 @@ from ember._ops import _rnn_cells as K
 from ember._ops import rnn as R
 from ember._tensor import wrap
 from ember.autograd.grad_mode import STATE
-from ember.autograd.graph import Node, _raise_modified, connect
+from ember.autograd.graph import Node, _raise_modified
 
 __all__ = []  # internal: ember.nn's RNN modules are the public API
 
@@ -115,20 +115,11 @@ def rnn_stack(mode, input, batch_sizes, hx, cx, weights, dropout):
     res = [layers[-1].Y.reshape(lead + (P,)), xp.stack([lay.Y[rows] for lay in layers])]
     if lstm:
         res.append(xp.stack([lay.C[rows] for lay in layers]))
-    if not track:
-        return tuple(wrap(a) for a in res) + (() if lstm else (None,))
-    node = RnnStackBackward0()
-    node._n_out = len(res)
-    connect(node, inputs)
-    node.save_for_backward(*inputs)
-    node.mode, node.steps, node.B, node.chunks, node.layers = mode, steps, B, chunks, layers
-    outs = []
-    for i, a in enumerate(res):
-        t = wrap(a)
-        t._rg, t.grad_fn, t._oi = True, node, i
-        outs.append(t)
-    node.out_version = (outs[0]._vc, outs[0]._vc[0])
-    return tuple(outs) + (() if lstm else (None,))
+    node = None
+    if track:
+        node = RnnStackBackward0()
+        node.mode, node.steps, node.B, node.chunks, node.layers = mode, steps, B, chunks, layers
+    return R.outputs(node, inputs, res, lstm)
 
 
 def _forward(layers, chunks, dt):
