@@ -40,7 +40,11 @@ class ConvolutionBackward0(Node):
         x, w = self.saved_tensors
         nx, nw, nb = (e is not None for e in self._next)
         g, groups = self.geom, self.groups
-        gb = gy.sum((0,) + tuple(range(2, gy._data.ndim))) if nb else None
+        if nb:
+            gb = gy.sum((0,) + tuple(range(2, gy._data.ndim))) if STATE.enabled else \
+                wrap(_channel_sums(gy._data))
+        else:
+            gb = None
         if STATE.enabled:  # create_graph: differentiable compositions of the primitives
             gx = _conv(gy, w, None, g, groups, not self.transposed) if nx else None
             if nw:
@@ -62,6 +66,17 @@ class ConvolutionBackward0(Node):
         gx = None if gx is None else wrap(gx)
         gw = None if gw is None else wrap(gw)
         return gx, gw, gb
+
+
+def _channel_sums(gy):
+    """``gy.sum((0, 2, ...))``, the bias gradient: for float32/64 NumPy arrays a product with a
+    vector of ones over the positions, then a sum over the batch (0.14 against 0.44 ms for the
+    MNIST network's second convolution: NumPy reduces over two strided axes slowly)."""
+    if (type(gy) is not np.ndarray or gy.dtype.kind != "f" or gy.dtype.itemsize < 4 or gy.ndim < 3
+            or not gy.size):
+        return gy.sum((0,) + tuple(range(2, gy.ndim)))
+    g3 = gy.reshape(gy.shape[0], gy.shape[1], -1)
+    return (g3 @ np.ones(g3.shape[2], gy.dtype)).sum(0)
 
 
 def _needs(*ts):
