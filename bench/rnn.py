@@ -5,10 +5,12 @@ The shape of pytorch/examples' word_language_model: vocabulary 10,000, embedding
 nn.Dropout -> nn.Linear``, ``nn.CrossEntropyLoss``, ``clip_grad_norm_(0.25)``, ``optim.SGD(lr=20)``,
 hidden state carried (detached) from batch to batch. Both libraries start from the same weights and
 see the same (synthetic) token batches; with dropout off, the losses of the first steps are checked
-to agree. Reported, for LSTM and GRU: the median time per training step (ember and torch steps
-interleaved in rounds so that machine noise hits both alike) and the ratio ember/torch with torch
-on 2 threads and on 1; then the recurrent layers alone (forward + backward of the 2-layer RNN on a
-35 x 20 x 200 input), the part the fused primitive owns. Goal: ember/torch <= 1.0x.
+to agree. Reported, for LSTM and GRU: the median time per training step and the ratio
+ember/torch; then the recurrent layers alone (forward + backward of the 2-layer RNN on a
+35 x 20 x 200 input), the part the fused primitive owns. Goal: ember/torch <= 1.0x. Each library
+is timed in processes of its own (torch's OpenMP threads spin after each op and would slow ember
+in the same process), the two taking turns for ``--rounds`` rounds so that machine noise hits
+both alike.
 
 Usage: python bench/rnn.py [--steps N] [--rounds R] [--modes LSTM GRU] [--threads T]
                            [--clock wall|cpu] [--profile]
@@ -18,10 +20,13 @@ On a busy machine wall-clock times of multi-threaded runs mostly measure the oth
 """
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 VOCAB, EMB, HID, LAYERS, DROPOUT = 10000, 200, 200, 2, 0.2
@@ -113,16 +118,44 @@ def timed(step, n):
     return out
 
 
-def race(make_e, make_t, steps, rounds):
-    """Median seconds per call of ember's and torch's steps, interleaved in rounds."""
-    se, st = make_e(), make_t()
-    timed(se, 3)
-    timed(st, 3)
-    te, tt = [], []
-    for _ in range(rounds):
-        te += timed(se, steps)
-        tt += timed(st, steps)
-    return statistics.median(te) * 1e3, statistics.median(tt) * 1e3
+def worker(lib_name, mode, steps, rounds, state_path, threads, clock):
+    """One library's step and layer timings, in a process of its own: ``{"step": [s, ...],
+    "layers": [...]}``. NOTE: torch's OpenMP threads spin after each op; measured, an ember step
+    right after a torch step took 59-65 ms against 51-53 alone (MNIST network), so the two must
+    not share a process."""
+    lib = __import__(lib_name)  # (before NumPy: ember shortens OpenBLAS's idle spin; see README)
+    global np
+    import numpy as np
+    if lib_name == "torch":
+        lib.set_num_threads(threads)
+    if clock == "cpu":
+        CLOCK[0] = time.process_time
+    state = dict(np.load(state_path))
+    out = {}
+    for kind, make in (("step", lambda: stepper(lib, mode, state, batches())),
+                       ("layers", lambda: layer_stepper(lib, mode, state))):
+        step = make()
+        timed(step, 3)
+        out[kind] = timed(step, steps * rounds)
+    return out
+
+
+def race(mode, state_path, args):
+    """Median ms per step and per layers' fwd+bwd: ``{(lib, kind): ms}``, each library in its
+    own processes, taking turns for ``args.rounds`` rounds (a burst of load hits both)."""
+    env = dict(os.environ)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(args.threads)
+    times = {}
+    for _ in range(args.rounds):
+        for lib in ("ember", "torch"):
+            out = subprocess.run([sys.executable, __file__, "--worker", lib, mode, state_path,
+                                  "--steps", str(args.steps), "--threads", str(args.threads),
+                                  "--clock", args.clock], env=env, capture_output=True,
+                                 text=True, check=True)
+            for kind, ts in json.loads(out.stdout.strip().splitlines()[-1]).items():
+                times.setdefault((lib, kind), []).extend(ts)
+    return {k: statistics.median(v) * 1e3 for k, v in times.items()}
 
 
 def main():
@@ -132,9 +165,14 @@ def main():
     p.add_argument("--modes", nargs="+", default=["LSTM", "GRU"])
     p.add_argument("--threads", type=int, default=2, help="BLAS/torch threads (default 2)")
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
-                   help="wall-clock time, or this process's CPU time (use with --threads 1)")
+                   help="wall-clock time, or the process's CPU time (use with --threads 1)")
     p.add_argument("--profile", action="store_true", help="cProfile 20 ember steps")
+    p.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.worker:
+        lib, mode, path = args.worker
+        print(json.dumps(worker(lib, mode, args.steps, 1, path, args.threads, args.clock)))
+        return
     if "numpy" not in sys.modules:  # BLAS reads its thread count when NumPy loads
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(args.threads)
@@ -144,33 +182,34 @@ def main():
     import torch
 
     torch.set_num_threads(args.threads)
-    if args.clock == "cpu":
-        CLOCK[0] = time.process_time
     how = f"{args.threads} thread{'s' * (args.threads > 1)}, {args.clock} clock"
     data = batches()
-    for mode in args.modes:
-        torch.manual_seed(0)
-        state = {k: v.detach().numpy().copy()
-                 for k, v in model_class(torch)(mode).state_dict().items()}
-        se, st = stepper(ember, mode, state, data, False), stepper(torch, mode, state, data, False)
-        diffs = [abs(se().item() - st().item()) for _ in range(4)]
-        print(f"{mode}: losses of the first 4 steps (dropout off) agree to {max(diffs):.1e}")
-        if args.profile:
-            step = stepper(ember, mode, state, data)
-            timed(step, 3)
-            prof = cProfile.Profile()
-            prof.enable()
-            timed(step, 20)
-            prof.disable()
-            pstats.Stats(prof).sort_stats("tottime").print_stats(20)
-        e, t = race(lambda: stepper(ember, mode, state, data),
-                    lambda: stepper(torch, mode, state, data), args.steps, args.rounds)
-        le, lt = race(lambda: layer_stepper(ember, mode, state),
-                      lambda: layer_stepper(torch, mode, state), args.steps, args.rounds)
-        print(f"{mode} training step ({how}, median ms): ember {e:.1f} | torch {t:.1f} | "
-              f"ember/torch {e / t:.2f}x (goal <= 1.0x)")
-        print(f"{mode} recurrent layers alone, fwd+bwd ({how}, median ms): ember {le:.1f} | "
-              f"torch {lt:.1f} | ember/torch {le / lt:.2f}x")
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in args.modes:
+            torch.manual_seed(0)
+            state = {k: v.detach().numpy().copy()
+                     for k, v in model_class(torch)(mode).state_dict().items()}
+            se = stepper(ember, mode, state, data, False)
+            st = stepper(torch, mode, state, data, False)
+            diffs = [abs(se().item() - st().item()) for _ in range(4)]
+            print(f"{mode}: losses of the first 4 steps (dropout off) agree to {max(diffs):.1e}")
+            if args.profile:
+                step = stepper(ember, mode, state, data)
+                timed(step, 3)
+                prof = cProfile.Profile()
+                prof.enable()
+                timed(step, 20)
+                prof.disable()
+                pstats.Stats(prof).sort_stats("tottime").print_stats(20)
+            path = os.path.join(tmp, f"{mode}.npz")
+            np.savez(path, **state)
+            r = race(mode, path, args)
+            e, t = r["ember", "step"], r["torch", "step"]
+            le, lt = r["ember", "layers"], r["torch", "layers"]
+            print(f"{mode} training step ({how}, median ms): ember {e:.1f} | torch {t:.1f} | "
+                  f"ember/torch {e / t:.2f}x (goal <= 1.0x)", flush=True)
+            print(f"{mode} recurrent layers alone, fwd+bwd ({how}, median ms): ember {le:.1f} | "
+                  f"torch {lt:.1f} | ember/torch {le / lt:.2f}x", flush=True)
 
 
 if __name__ == "__main__":
