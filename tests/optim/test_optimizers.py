@@ -121,6 +121,24 @@ def test_large_updates_in_spans_like_torch(case, monkeypatch):
     check_same(*case, np.float32)
 
 
+@pytest.mark.parametrize("cls,kw", [("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.1)),
+                                    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+                                    ("Adam", dict(lr=0.1, weight_decay=0.1))])
+def test_updates_in_spans_keep_no_parameter_sized_work_arrays(cls, kw, monkeypatch):
+    """Large parameters are updated by spans with each thread's own small work arrays: the
+    optimizer must not also hold work arrays the size of such a parameter."""
+    from ember._ops import _parallel
+    from ember.optim import optimizer
+    monkeypatch.setattr(optimizer, "_BIG", 1000)
+    monkeypatch.setattr(_parallel, "MIN_ELEMENTS", 100)
+    big, small = ember.nn.Parameter(ember.randn(50, 40)), ember.nn.Parameter(ember.randn(7))
+    opt = getattr(ember.optim, cls)([big, small], **kw)
+    for _ in range(2):
+        big.grad, small.grad = ember.randn(50, 40), ember.randn(7)
+        opt.step()
+    assert max(a.size for a in opt._work_arrays.values()) < big.numel()
+
+
 GROUP_CASES = [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01)),
                ("AdamW", dict()), ("RMSprop", dict()), ("Adagrad", dict()), ("Adadelta", dict())]
 

@@ -115,15 +115,17 @@ class Adam(Optimizer):
                 m, v = m_t._data, v_t._data
                 mx_t = state["max_exp_avg_sq"] if amsgrad else None
                 mx = None if mx_t is None else mx_t._data
-                w0, w1 = self._work(d, 0), self._work(d, 1)
+
+                def work(d=d):  # (the complex case: seen as real, like the other arrays)
+                    return _as_real(self._work(d, 0), self._work(d, 1))
                 if d.dtype.kind == "c":
-                    d, g, m, v, mx, w0, w1 = _as_real(d, g, m, v, mx, w0, w1)
+                    d, g, m, v, mx = _as_real(d, g, m, v, mx)
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 _in_spans(functools.partial(
                     _adam_update, lr=lr, wd=wd, decoupled=decoupled, maximize=maximize,
                     beta1=beta1, beta2=beta2, eps=eps, step_size=lr / bias_correction1,
-                    bc2_sqrt=bias_correction2 ** 0.5), d, g, m, v, mx, w0, w1)
+                    bc2_sqrt=bias_correction2 ** 0.5), (d, g, m, v, mx), work)
                 m_t._vc[0] += 1
                 v_t._vc[0] += 1
                 if mx_t is not None:

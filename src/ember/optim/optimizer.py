@@ -313,8 +313,9 @@ class Optimizer:
 
     def _work(self, like, i):
         """The ``i``-th work array shaped like the array ``like``: flat buffers per dtype and
-        device, grown to the largest parameter and reused, so steps allocate nothing (updates
-        that :func:`_in_spans` cuts into spans use small arrays of each thread's own instead)."""
+        device, grown to the largest parameter asked for and reused, so steps allocate nothing
+        (updates that :func:`_in_spans` cuts into spans use small arrays of each thread's own
+        instead, and never ask)."""
         key = (i, like.dtype, None if type(like) is np.ndarray else like.device.id)
         buf = self._work_arrays.get(key)
         n = like.size
@@ -469,17 +470,19 @@ _BIG = 1 << 20
 _BLOCK = 1 << 17
 
 
-def _in_spans(update, *arrays):
-    """``update(*arrays)``, an elementwise update of same-shape arrays (None allowed), the last two
-    being work arrays. Large NumPy C-contiguous arrays are cut into spans of their flattened
+def _in_spans(update, arrays, work):
+    """``update(*arrays, w0, w1)``, an elementwise update of same-shape arrays (None allowed) with
+    two work arrays. Large NumPy C-contiguous arrays are cut into spans of their flattened
     elements run on threads (as torch's foreach kernels use its intra-op threads), very large ones
     by cache-sized blocks; each thread then works in block-sized work arrays of its own (slices of
-    parameter-sized ones would be written through to memory)."""
+    parameter-sized ones would be written through to memory). ``work()`` gives ``(w0, w1)`` shaped
+    like the arrays for an update run whole: called only then, so that the optimizer keeps
+    parameter-sized work arrays only as large as its largest parameter updated whole."""
     a0 = arrays[0]
     if (type(a0) is not np.ndarray or a0.size < 2 * _parallel.MIN_ELEMENTS and a0.size <= _BIG
             or not _parallel.flat(*arrays)):
-        return update(*arrays)
-    flat = [None if a is None else a.reshape(-1) for a in arrays[:-2]]
+        return update(*arrays, *work())
+    flat = [None if a is None else a.reshape(-1) for a in arrays]
     block = _BLOCK if a0.size > _BIG else a0.size
 
     def span(lo, hi):

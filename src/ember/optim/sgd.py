@@ -82,16 +82,19 @@ class SGD(Optimizer):
                     state = self.state[p]
                     buf_t = state.get("momentum_buffer")
                     if buf_t is None:
-                        # the first step starts the buffer at the gradient itself (no dampening)
-                        g = self._grad(d, g, maximize, wd)
-                        buf_t = state["momentum_buffer"] = wrap(g.copy())
+                        # the first step starts the buffer at the gradient itself (no dampening),
+                        # computed into a new array that becomes the buffer (work arrays of the
+                        # parameter's size would be kept for the optimizer's lifetime)
+                        g = (_grad_into(d, g, maximize, wd, np.empty_like(g), np.empty_like(g))
+                             if maximize or wd else g.copy())
+                        buf_t = state["momentum_buffer"] = wrap(g)
                         rule = dict(wd=0, maximize=False, dampening=None)
                     else:
                         buf_t._vc[0] += 1
                     buf = buf_t._data
                 _in_spans(functools.partial(_sgd_update, lr=lr, momentum=momentum,
                                             nesterov=nesterov, **rule),
-                          d, g, buf, self._work(d, 0), self._work(d, 1))
+                          (d, g, buf), lambda d=d: (self._work(d, 0), self._work(d, 1)))
                 p._vc[0] += 1
         return loss
 
