@@ -61,6 +61,8 @@ def test_axpy_adds_in_place_with_one_rounding_like_torch(dt):
 
 def test_axpy_declines_what_blas_cannot_do():
     y = np.zeros(6, np.float32)
+    # alpha 0: OpenBLAS would return early, where y + 0 * nan must be nan (the caller computes it)
+    assert not _backend.axpy(0.0, np.full(6, np.nan, np.float32), y)
     for x, target in ((np.ones(6, np.float16), y.astype(np.float16)),  # not a BLAS dtype
                       (np.ones(6, np.float64), y),                      # dtypes differ
                       (np.ones(12, np.float32)[::2], y),                # not contiguous

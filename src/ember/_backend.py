@@ -98,12 +98,13 @@ def _blas_axpy():
     _axpy_fns = {}
     try:
         import ctypes
-        for path in sorted(loaded_openblas()):
-            lib = ctypes.CDLL(path)
-            for prefix, suffix, int_t in (("scipy_cblas_", "64_", ctypes.c_int64),
-                                          ("scipy_cblas_", "", ctypes.c_int),
-                                          ("cblas_", "64_", ctypes.c_int64),
-                                          ("cblas_", "", ctypes.c_int)):
+        libs = [ctypes.CDLL(path) for path in sorted(loaded_openblas())]
+        # NumPy's own build first (ILP64, "64_"): SciPy may have loaded another OpenBLAS
+        for prefix, suffix, int_t in (("scipy_cblas_", "64_", ctypes.c_int64),
+                                      ("cblas_", "64_", ctypes.c_int64),
+                                      ("scipy_cblas_", "", ctypes.c_int),
+                                      ("cblas_", "", ctypes.c_int)):
+            for lib in libs:
                 fns = [getattr(lib, f"{prefix}{c}axpy{suffix}", None) for c in "sd"]
                 if None in fns:
                     continue
@@ -124,7 +125,9 @@ def axpy(alpha, x, y):
     when BLAS cannot do it (not OpenBLAS, CuPy, other dtypes, non-contiguous or different-shape
     arrays): the caller then multiplies and adds itself. NOTE: NumPy has no fused ufunc for
     this; a multiply into a temporary and an add take twice as long on arrays past the caches."""
-    if type(y) is not np.ndarray or type(x) is not np.ndarray or x.dtype != y.dtype:
+    # NOTE: OpenBLAS returns early for alpha == 0, where y + 0 * x must still turn NaN/inf in x
+    # into NaN in y (an SGD step with lr = 0 does that in PyTorch)
+    if type(y) is not np.ndarray or type(x) is not np.ndarray or x.dtype != y.dtype or not alpha:
         return False
     entry = _blas_axpy().get(y.dtype)
     if (entry is None or y.size > entry[1] or x.shape != y.shape or not y.flags.c_contiguous

@@ -219,15 +219,16 @@ def test_run_tasks_keeps_every_dependency(monkeypatch, overlapping):
         assert threads == {threading.current_thread().name}
 
 
-def test_run_tasks_raises_a_tasks_error_after_the_others_stop(monkeypatch):
+@pytest.mark.parametrize("error", [ValueError, KeyboardInterrupt])
+def test_run_tasks_raises_a_tasks_error_after_the_others_stop(monkeypatch, error):
     monkeypatch.setattr(_parallel, "overlapping", lambda: True)
     ran = []
     before = _backend.blas_num_threads()
 
     def fail():
-        raise ValueError("task 1 failed")
+        raise error("task 1 failed")
     tasks = [(lambda: ran.append(0), []), (fail, [0]), (lambda: ran.append(2), [1])]
-    with pytest.raises(ValueError, match="task 1 failed"):
+    with pytest.raises(error, match="task 1 failed"):
         _parallel.run_tasks(tasks)
     assert ran == [0]  # the task that needed the failed one never ran
     assert _backend.blas_num_threads() == before  # BLAS got its threads back

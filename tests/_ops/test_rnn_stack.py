@@ -136,6 +136,15 @@ def test_double_backward_with_dropout_uses_the_forward_masks(chunked, monkeypatc
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+def test_the_graph_keeps_only_what_backward_reads(chunked):  # noqa: F811
+    """The forward kernels' buffers and weight copies go when forward ends (they doubled the
+    memory a stack held until backward)."""
+    out, _ = ember.nn.LSTM(3, 4, 2)(ember.tensor(rand(5, 2, 3), requires_grad=True))
+    for lay in out.grad_fn.layers:
+        assert lay.proj is None and lay.loop is None and lay.after is None and lay.C is None
+    out.sum().backward()
+
+
 def test_inplace_changes_are_caught(chunked):  # noqa: F811
     em = ember.nn.GRU(3, 4, 2)
     x = ember.tensor(rand(4, 2, 3), requires_grad=True)

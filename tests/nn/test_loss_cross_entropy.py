@@ -105,6 +105,39 @@ def test_cross_entropy_large_logits_are_stable(dt):
         compare(ce(red), x * 10, t, rtol=1e-5, atol=1e-2)  # 1e5: the loss itself is ~1e5
 
 
+def test_cross_entropy_of_confident_predictions_is_never_negative():
+    """Unshifted exponentials: the loss of a target whose probability is 1 to float rounding is
+    0 (as torch's), never a rounding error below it."""
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        x = (rng.standard_normal((64, 10)) * 3).astype(np.float32)
+        t = x.argmax(1)
+        x[np.arange(64), t] += rng.uniform(10, 40, 64).astype(np.float32)
+        el = ember.nn.functional.cross_entropy(ember.tensor(x), ember.tensor(t), reduction="none")
+        assert not np.signbit(el.numpy()).any()  # not even -0.0
+        x64 = x.astype(np.float64)
+        m = x64.max(1, keepdims=True)
+        exact = (m[:, 0] - x64[np.arange(64), t]) + np.log(np.exp(x64 - m).sum(1))
+        # float32 rounds p in steps of 6e-8 below 1: torch's own error here reaches 2.5e-7
+        np.testing.assert_allclose(el.numpy(), exact, rtol=1e-5, atol=2.5e-7)
+
+
+def test_cross_entropy_of_large_logits_warns_nothing(monkeypatch):
+    """Logits whose exp overflows are redone shifted by their max; the first, unshifted try must
+    not warn, also where it runs on other threads (NumPy's error state is per thread)."""
+    from ember._ops import _parallel
+    # two spans even under pytest (NumPy loaded first): the last rows go to the pool thread
+    monkeypatch.setattr(_parallel, "workers", lambda parts: min(parts, 2))
+    x = np.zeros((700, 1000), np.float32)
+    x[-1, 0] = 200.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = ember.nn.functional.cross_entropy(ember.tensor(x, requires_grad=True),
+                                                 ember.tensor(np.zeros(700, np.int64)))
+    ref = torch.nn.functional.cross_entropy(torch.tensor(x), torch.zeros(700, dtype=torch.int64))
+    np.testing.assert_allclose(loss.item(), ref.item(), rtol=1e-6)
+
+
 # ---- class probabilities -------------------------------------------------------------------------
 @pytest.mark.parametrize("xs", [(4, 5), (2, 3, 2, 2), (5,)])
 @pytest.mark.parametrize("red", REDUCTIONS)

@@ -139,6 +139,17 @@ def test_updates_in_spans_keep_no_parameter_sized_work_arrays(cls, kw, monkeypat
     assert max(a.size for a in opt._work_arrays.values()) < big.numel()
 
 
+def test_sgd_with_zero_lr_still_spreads_nan_and_inf():
+    g = np.array([np.nan, np.inf, -np.inf, 1.0, 2.0], np.float32)
+    res = []
+    for lib in (torch, ember):
+        p = lib.nn.Parameter(lib.ones(5))
+        p.grad = lib.tensor(g)
+        lib.optim.SGD([p], lr=0.0).step()  # (a warm-up schedule's first step)
+        res.append(p.detach().numpy())
+    np.testing.assert_array_equal(res[1], res[0])  # nan where the gradient is not finite
+
+
 GROUP_CASES = [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01)),
                ("AdamW", dict()), ("RMSprop", dict()), ("Adagrad", dict()), ("Adadelta", dict())]
 

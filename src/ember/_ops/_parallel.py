@@ -246,18 +246,17 @@ def run_tasks(tasks):
             return None
 
     def worker(slot):
-        while (i := take()) is not None:
-            try:
+        try:
+            while (i := take()) is not None:
                 tasks[i][0]()
-            except BaseException as e:
                 with cv:
-                    state["error"] = state["error"] or e
+                    done[i] = True
+                    state["running"] -= 1
                     cv.notify_all()
-                break
+        except BaseException as e:  # (also a KeyboardInterrupt while waiting for a task)
             with cv:
-                done[i] = True
-                state["running"] -= 1
-                cv.notify_all()
+                state["error"] = state["error"] or e
+                cv.notify_all()  # the other thread stops taking tasks
     if overlapping():
         run(worker, 2)
     else:

@@ -13,7 +13,8 @@ two loops of small calls take ~0.6x the time of one after the other.
 
 The results are those of :func:`rnn.rnn_layer` run layer by layer with ``F.dropout`` between:
 the same kernels and chunks, the dropout masks drawn from the generator in the same order and
-shape, the weight-gradient parts added in the same order (whichever thread ran what).
+shape; only the weight gradients differ by rounding (here one product per gate over the whole
+sequence, there a sum over chunks). Which thread ran what does not change any result.
 """
 import numpy as np
 
@@ -115,6 +116,8 @@ def rnn_stack(mode, input, batch_sizes, hx, cx, weights, dropout):
     res = [layers[-1].Y.reshape(lead + (P,)), xp.stack([lay.Y[rows] for lay in layers])]
     if lstm:
         res.append(xp.stack([lay.C[rows] for lay in layers]))
+    for lay in layers:  # the kernels' buffers and weight copies: not needed by backward
+        lay.proj = lay.loop = lay.after = lay.C = None
     node = None
     if track:
         node = RnnStackBackward0()

@@ -131,12 +131,15 @@ _SAFE_SUMS = (1e-30, 1e30)
 
 def _softmax_parts(x2, ones):
     """``(exp(x - shift), row sums of it, shift)`` of logits ``x2``: ``shift`` is None (no shift)
-    when every row's sum of ``exp(x)`` is in ``_SAFE_SUMS``, else the row max (``_exp_shifted``).
-    Why: a max pass and a shifted copy are a third of a big-vocabulary loss; softmax is the same
-    either way, and :func:`_loss_of_target` keeps the loss as exact as with the shift. A large
-    NumPy ``x2`` goes by spans of rows on threads, a block of rows at a time: exp and sum while
-    the block is in cache (the logits are read from memory once)."""
+    when every row's sum of ``exp(x)`` is in ``_SAFE_SUMS`` (float32/64), else the row max
+    (``_exp_shifted``). Why: a max pass and a shifted copy are a third of a big-vocabulary loss;
+    softmax is the same either way, and :func:`_loss_of_target` needs no max. A large NumPy
+    ``x2`` goes by spans of rows on threads, a block of rows at a time: exp and sum while the
+    block is in cache (the logits are read from memory once)."""
     xp = xp_of(x2)
+    if x2.dtype.itemsize < 4:  # float16: sums of exp(x) leave its range from x = 11
+        e, m = _exp_shifted(x2)
+        return e, _exp_rows(e, ones), m
     if x2.ndim != 2 or type(x2) is not np.ndarray or x2.size < 2 * _parallel.MIN_ELEMENTS:
         e = xp.exp(x2)
         se = _row_sum(e, ones)
@@ -147,32 +150,35 @@ def _softmax_parts(x2, ones):
         block = max(1, _BLOCK_BYTES // (C * x2.itemsize))
 
         def part(lo, hi):
-            for a in range(lo, hi, block):
-                b = min(hi, a + block)
-                np.exp(x2[a:b], out=e[a:b])
-                np.matmul(e[a:b], ones[:, None], out=se[a:b])
+            with np.errstate(**_ERRSTATE):  # (per thread: overflow here means a shifted redo)
+                for a in range(lo, hi, block):
+                    b = min(hi, a + block)
+                    np.exp(x2[a:b], out=e[a:b])
+                    np.matmul(e[a:b], ones[:, None], out=se[a:b])
         _parallel.each(part, M, x2.size)
-    if not x2.size or x2.dtype.itemsize >= 4 and bool(((se > _SAFE_SUMS[0]) &
-                                                       (se < _SAFE_SUMS[1])).all()):
+    if not x2.size or bool(((se > _SAFE_SUMS[0]) & (se < _SAFE_SUMS[1])).all()):
         return e, se, None
     e, m = _exp_shifted(x2)
     return e, _exp_rows(e, ones), m
 
 
-def _loss_of_target(xt, se, shift):
-    """``-log softmax(x)[target]`` from the target logits ``xt`` and the row sums ``se`` of
-    ``exp(x - shift)``. Unshifted, ``log(se) - xt`` would lose the digits of a loss near 0 to
-    cancellation; ``log(se * exp(-xt))`` (``-log p``) keeps them, and where that product
-    overflows (``p`` below 1e-38) the loss is large and the difference is exact enough."""
+def _loss_of_target(et, xt, se, shift):
+    """``-log softmax(x)[target]`` from the target's exponential ``et`` and logit ``xt`` and the
+    row sums ``se`` of ``exp(x - shift)``. Unshifted, ``-log(et / se)``: a sum of non-negative
+    terms never rounds below its largest, so ``p = et / se <= 1`` and the loss is never negative; a
+    confident prediction's loss keeps its digits (``log(se) - xt`` would lose them to
+    cancellation) and is 0 where ``1 - p`` is below float rounding, as PyTorch's. Where ``p``
+    is too small for that (below 1e-30), the loss is large and ``log(se) - xt`` exact enough."""
     xp = xp_of(se)
     if shift is not None:
         return (shift - xt) + xp.log(se)  # m - x is exact near the max
-    with np.errstate(over="ignore"):
-        inv_p = se * xp.exp(-xt)
-    loss = xp.log(inv_p)
-    big = ~xp.isfinite(inv_p)
-    if big.any():
-        loss[big] = (xp.log(se) - xt)[big]
+    with np.errstate(divide="ignore"):
+        p = et / se
+        loss = -xp.log(p)
+    loss += 0.0  # -0.0 (p = 1) to 0.0
+    tiny = ~(p >= _SAFE_SUMS[0])
+    if tiny.any():
+        loss[tiny] = (xp.log(se) - xt)[tiny]
     return loss
 
 
@@ -316,7 +322,7 @@ def _nll(input, target, weight, red, ignore_index, eps, logits):
                 lse = np.log(se)[:, 0]
             else:
                 e, se, m = _softmax_parts(x2, xp.ones(c, dt))
-            loss = _loss_of_target(x2[idx], se[:, 0], None if m is None else m[:, 0])
+            loss = _loss_of_target(e[idx], x2[idx], se[:, 0], None if m is None else m[:, 0])
         else:
             loss = -x2[idx]
         wt = None if wd is None else wd[ts]
