@@ -36,30 +36,38 @@ _blas_ctl = None
 short_blas_spin = False  # set by ember/__init__: whether BLAS threads stop spinning soon when idle
 
 
-def _openblas_ctl():
-    """``(get, set)`` of the thread count of NumPy's OpenBLAS through ctypes, else None (another
-    BLAS, or not found). Found among the libraries this process has loaded, as threadpoolctl
-    does, without that dependency."""
-    global _blas_ctl
-    if _blas_ctl is not None:
-        return _blas_ctl or None
-    _blas_ctl = False
+def _openblas_symbols(*names):
+    """The functions ``names`` (with ``{p}`` and ``{s}`` for a build's prefix and suffix) of
+    NumPy's OpenBLAS through ctypes, and whether it takes 64-bit ints; None when not found.
+    Found among the libraries this process has loaded, as threadpoolctl does, without that
+    dependency; NumPy's own build first (ILP64, ``64_``): SciPy may have loaded another."""
     try:
         import ctypes
-        for path in sorted(loaded_openblas()):
-            lib = ctypes.CDLL(path)
-            for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""),
-                                   ("openblas", "64_"), ("openblas", "")):
-                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                if get is not None and put is not None:
-                    get.restype, get.argtypes = ctypes.c_int, []
-                    put.restype, put.argtypes = None, [ctypes.c_int]
-                    _blas_ctl = (get, put)
-                    return _blas_ctl
+        libs = [ctypes.CDLL(path) for path in sorted(loaded_openblas())]
     except (OSError, ImportError):  # a library that will not load
-        pass
+        return None
+    for p, s in (("scipy_", "64_"), ("", "64_"), ("scipy_", ""), ("", "")):
+        for lib in libs:
+            fns = [getattr(lib, n.format(p=p, s=s), None) for n in names]
+            if None not in fns:
+                return fns, s == "64_"
     return None
+
+
+def _openblas_ctl():
+    """``(get, set)`` of the thread count of NumPy's OpenBLAS, else None (another BLAS)."""
+    global _blas_ctl
+    if _blas_ctl is None:
+        import ctypes
+        found = _openblas_symbols("{p}openblas_get_num_threads{s}",
+                                  "{p}openblas_set_num_threads{s}")
+        _blas_ctl = False
+        if found:
+            get, put = found[0]
+            get.restype, get.argtypes = ctypes.c_int, []
+            put.restype, put.argtypes = None, [ctypes.c_int]
+            _blas_ctl = (get, put)
+    return _blas_ctl or None
 
 
 def loaded_openblas():
@@ -93,29 +101,17 @@ def _blas_axpy():
     """``{dtype: (fn, int limit)}``: OpenBLAS's ``cblas_saxpy``/``cblas_daxpy`` through ctypes,
     or empty when NumPy's BLAS is another one."""
     global _axpy_fns
-    if _axpy_fns is not None:
-        return _axpy_fns
-    _axpy_fns = {}
-    try:
+    if _axpy_fns is None:
         import ctypes
-        libs = [ctypes.CDLL(path) for path in sorted(loaded_openblas())]
-        # NumPy's own build first (ILP64, "64_"): SciPy may have loaded another OpenBLAS
-        for prefix, suffix, int_t in (("scipy_cblas_", "64_", ctypes.c_int64),
-                                      ("cblas_", "64_", ctypes.c_int64),
-                                      ("scipy_cblas_", "", ctypes.c_int),
-                                      ("cblas_", "", ctypes.c_int)):
-            for lib in libs:
-                fns = [getattr(lib, f"{prefix}{c}axpy{suffix}", None) for c in "sd"]
-                if None in fns:
-                    continue
-                for fn, ct, dt in zip(fns, (ctypes.c_float, ctypes.c_double),
-                                      (np.float32, np.float64)):
-                    fn.restype = None
-                    fn.argtypes = [int_t, ct, ctypes.c_void_p, int_t, ctypes.c_void_p, int_t]
-                    _axpy_fns[np.dtype(dt)] = (fn, 2 ** (8 * ctypes.sizeof(int_t) - 1) - 1)
-                return _axpy_fns
-    except (OSError, ImportError):  # a library that will not load
-        pass
+        _axpy_fns = {}
+        found = _openblas_symbols("{p}cblas_saxpy{s}", "{p}cblas_daxpy{s}")
+        if found:
+            int_t = ctypes.c_int64 if found[1] else ctypes.c_int
+            for fn, ct, dt in zip(found[0], (ctypes.c_float, ctypes.c_double),
+                                  (np.float32, np.float64)):
+                fn.restype = None
+                fn.argtypes = [int_t, ct, ctypes.c_void_p, int_t, ctypes.c_void_p, int_t]
+                _axpy_fns[np.dtype(dt)] = (fn, 2 ** (8 * ctypes.sizeof(int_t) - 1) - 1)
     return _axpy_fns
 
 
