@@ -128,7 +128,8 @@ def rnn_stack(mode, input, batch_sizes, hx, cx, weights, dropout):
 def _forward(layers, chunks, dt):
     """Run the layers' loops over time chunk by chunk: ``("L", k, j)`` is layer ``k``'s loop
     over chunk ``j``, after its input projection ``("P", k, j)``, which follows layer ``k - 1``'s
-    loop over the same chunk; ``("A", k, j)`` the LSTM's backward factors of it."""
+    loop over the same chunk; ``("A", k, g)`` computes the LSTM's backward factors of the chunks
+    of group ``g`` (:func:`_groups`) once the loop is past them."""
     xp = np
     marks = {c[0]: j for j, c in enumerate(chunks)}
     gens = []
