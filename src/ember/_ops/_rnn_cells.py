@@ -179,14 +179,17 @@ def rnn_backward(saved, steps, Y, w_hh, gY, dh, relu, dG, marks):
 _LSTM_ORDER = (3, 0, 1, 2)  # PyTorch's gate index of each internal gate
 
 
-def _gate_blocks(w, scale=None):
+def _gate_blocks(w, scale=None, transpose=False):
     """``w`` (4H, K) in PyTorch's gate order -> (4, H, K) in the internal order (a copy), each
-    gate's rows multiplied by ``scale[k]`` when given."""
+    gate's rows multiplied by ``scale[k]`` when given; with ``transpose``, (4, K, H) C-contiguous
+    (the right operands of the products), written so in the same single pass."""
     xp = xp_of(w)
     H = w.shape[0] // 4
-    out = xp.empty((4, H) + w.shape[1:], w.dtype)
+    out = xp.empty((4,) + (w.shape[1:] + (H,) if transpose else (H,) + w.shape[1:]), w.dtype)
     for k, j in enumerate(_LSTM_ORDER):
         blk = w[j * H:(j + 1) * H]
+        if transpose:
+            blk = blk.T
         if scale is None or scale[k] == 1:
             out[k] = blk
         else:
@@ -215,7 +218,7 @@ def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, chunks, for_bac
     B, P = h0.shape
     # the (4, I, H) and (4, P, H) right operands, contiguous (OpenBLAS multiplies 20 rows by a
     # transposed operand at 45 GFLOPS, by a contiguous one at 110), scaled for the sigmoid trick
-    wx = xp.ascontiguousarray(_gate_blocks(w_ih, _SIG).transpose(0, 2, 1))
+    wx = _gate_blocks(w_ih, _SIG, transpose=True)
     bx = None if b_ih is None else _gate_blocks(b_ih + b_hh, _SIG)[:, None]
     G = xp.empty((4, N, H), dt)
 
@@ -224,7 +227,7 @@ def lstm_forward(X, steps, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, chunks, for_bac
         xp.matmul(X[lo:hi], wx, out=g)
         if bx is not None:
             g += bx
-    whh = xp.ascontiguousarray(_gate_blocks(w_hh, _SIG).transpose(0, 2, 1))
+    whh = _gate_blocks(w_hh, _SIG, transpose=True)
     C = xp.empty((N, H), dt)
     TC = xp.empty((N, H), dt)
     R = xp.empty((N, H), dt) if w_hr is not None else None  # o * tanh(c) before projection
