@@ -1,5 +1,7 @@
 """no_grad, enable_grad, set_grad_enabled and inference_mode: as context managers, as decorators
 (with and without parentheses), nested, and set_grad_enabled as a plain call."""
+import threading
+
 import pytest
 
 
@@ -130,3 +132,43 @@ def test_backward_inside_no_grad_still_works(lib):
         y.backward()
     assert x.grad.tolist() == [2.0, 2.0]
     assert not x.grad.requires_grad
+
+
+def _in_thread(fn):
+    out = []
+    t = threading.Thread(target=lambda: out.append(fn()))
+    t.start()
+    t.join()
+    return out[0]
+
+
+def test_grad_and_inference_modes_belong_to_each_thread(lib):
+    """As in PyTorch: a thread starts with grad mode on and inference mode off, whatever mode
+    another thread is in, and switching them in one thread leaves the others alone."""
+    x = lib.ones(3, requires_grad=True)
+
+    def record():
+        return ((x * 2).requires_grad, lib.is_grad_enabled(), lib.is_inference_mode_enabled())
+    with lib.no_grad():
+        assert _in_thread(record) == (True, True, False)
+        assert not (x * 2).requires_grad
+    with lib.inference_mode():
+        assert _in_thread(record) == (True, True, False)
+
+    def switch_off():
+        lib.set_grad_enabled(False)
+        return record()
+    assert _in_thread(switch_off) == (False, False, False)
+    assert record() == (True, True, False)  # this thread's mode is untouched
+
+
+def test_anomaly_mode_is_shared_by_all_threads(lib):
+    """PyTorch keeps one anomaly setting for the process."""
+    before = lib.is_anomaly_enabled()
+    try:
+        lib.autograd.set_detect_anomaly(True)
+        assert _in_thread(lib.is_anomaly_enabled)
+        _in_thread(lambda: lib.autograd.set_detect_anomaly(False))
+        assert not lib.is_anomaly_enabled()
+    finally:
+        lib.autograd.set_detect_anomaly(before)

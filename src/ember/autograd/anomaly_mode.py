@@ -7,7 +7,7 @@ output.")`` when a backward formula produces NaN, showing the forward stack as a
 import functools
 import warnings
 
-from ember.autograd.grad_mode import STATE
+from ember.autograd.grad_mode import ANOMALY
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
            "is_anomaly_check_nan_enabled", "set_anomaly_enabled"]
@@ -15,18 +15,18 @@ __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
 
 def is_anomaly_enabled():
     """True when anomaly detection is on."""
-    return STATE.anomaly
+    return ANOMALY.enabled
 
 
 def is_anomaly_check_nan_enabled():
     """True when anomaly detection also raises on NaN gradients."""
-    return STATE.anomaly_nan
+    return ANOMALY.check_nan
 
 
 def set_anomaly_enabled(enabled, check_nan=True):
     """Turn anomaly detection on or off (PyTorch's ``torch.set_anomaly_enabled``)."""
-    STATE.anomaly = bool(enabled)
-    STATE.anomaly_nan = bool(check_nan)
+    ANOMALY.enabled = bool(enabled)
+    ANOMALY.check_nan = bool(check_nan)
 
 
 class detect_anomaly:
@@ -46,14 +46,14 @@ class detect_anomaly:
     """
 
     def __init__(self, check_nan=True):
-        self.prev = STATE.anomaly
+        self.prev = ANOMALY.enabled
         self.check_nan = check_nan
-        self.prev_check_nan = STATE.anomaly_nan
+        self.prev_check_nan = ANOMALY.check_nan
         warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and "
                       "should only be enabled for debugging.", stacklevel=2)
 
     def __enter__(self):
-        self.prev, self.prev_check_nan = STATE.anomaly, STATE.anomaly_nan
+        self.prev, self.prev_check_nan = ANOMALY.enabled, ANOMALY.check_nan
         set_anomaly_enabled(True, self.check_nan)
 
     def __exit__(self, *exc):
@@ -87,8 +87,8 @@ class set_detect_anomaly:
     """
 
     def __init__(self, mode, check_nan=True):
-        self.prev = STATE.anomaly
-        self.prev_check_nan = STATE.anomaly_nan
+        self.prev = ANOMALY.enabled
+        self.prev_check_nan = ANOMALY.check_nan
         set_anomaly_enabled(mode, check_nan)
 
     def __enter__(self):

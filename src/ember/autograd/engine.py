@@ -7,7 +7,7 @@ their node has run (unless ``retain_graph``).
 import sys
 import warnings
 
-from ember.autograd.grad_mode import STATE
+from ember.autograd.grad_mode import ANOMALY, STATE
 from ember.autograd.graph import AccumulateGrad, accumulator
 
 _getrefcount = sys.getrefcount
@@ -221,7 +221,7 @@ def _execute(roots, retain_graph, create_graph, targets):
         buf[oi] = g if buf[oi] is None else buf[oi] + g
     ready = [n for n in buffers if deps[n] == 0]
     buf = roots = None
-    anomaly = STATE.anomaly
+    anomaly = ANOMALY.enabled
     outs = None
     while ready:
         node = ready.pop()
@@ -388,7 +388,7 @@ def _checked(node, grads):
         raise
     outs_t = outs if type(outs) is tuple else (outs,)
     for i, g in enumerate(outs_t):
-        if (g is not None and STATE.anomaly_nan and g._data.dtype.kind in "fc"
+        if (g is not None and ANOMALY.check_nan and g._data.dtype.kind in "fc"
                 and bool(np.isnan(g._data).any())):
             if node._trace:
                 warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "

@@ -9,7 +9,7 @@ subclass made for each Function by :class:`FunctionMeta`, so ``y.grad_fn`` print
 import functools
 
 from ember.autograd import graph as _graph
-from ember.autograd.grad_mode import STATE
+from ember.autograd.grad_mode import ANOMALY, STATE
 from ember.autograd.graph import _FREED, Node, _raise_modified, connect, edge, forward_trace
 
 __all__ = ["FunctionCtx", "BackwardCFunction", "FunctionMeta", "Function", "once_differentiable",
@@ -269,7 +269,7 @@ def _wrap_outputs(ctx, args, out, record):
     if record:
         ctx._n_out = len(outs)
         ctx._out_meta = tuple(meta)
-        if STATE.anomaly:
+        if ANOMALY.enabled:
             ctx._trace = forward_trace()
         # versions are read now, after mark_dirty's bump, as PyTorch saves after wrapping outputs
         Node.save_for_backward(ctx, *ctx.to_save)

@@ -9,7 +9,7 @@ import os
 import traceback
 import weakref
 
-from ember.autograd.grad_mode import STATE
+from ember.autograd.grad_mode import ANOMALY
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after "
           "they have already been freed). Saved intermediate values of the graph are freed when you call "
@@ -192,7 +192,7 @@ def edge(t):
 def connect(node, inputs):
     """Give ``node`` its edges to ``inputs`` (a tuple of Tensors; None for an argument that is not one)."""
     node._next = tuple(None if t is None else edge(t) for t in inputs)
-    if STATE.anomaly:
+    if ANOMALY.enabled:
         node._trace = forward_trace()
     return node
 
