@@ -449,6 +449,8 @@ def view_of(arr, base, node=None):
         _graph.connect(node, (base,))
         t._rg = True
         t.grad_fn = node
+    elif base._rg and not STATE.enabled and arr.dtype.kind in "fc":
+        t._rg, t._acc = True, _graph.NO_GRAD_VIEW  # (see there: PyTorch's no_grad views)
     return t
 
 

@@ -127,3 +127,24 @@ def test_view_bookkeeping_costs_nothing_without_grad():
     v.add_(1)
     assert a.grad_fn is None and not a.requires_grad
     assert a.tolist() == [0.0, 1.0, 1.0, 0.0]
+
+
+def test_views_taken_under_no_grad_of_tensors_that_require_grad(lib):
+    """PyTorch: such a view reports requires_grad (a leaf), passes no gradient on, and may be
+    changed in place only under no_grad; detach() stays out of it."""
+    b = lib.ones(3, requires_grad=True)
+    with lib.no_grad():
+        v, w, d = b[:2], b.view(3), b.detach()[:2]
+        i = b.long()[:2]  # not floating: cannot require grad
+    assert v.requires_grad and w.requires_grad and v.is_leaf and v.grad_fn is None
+    assert not d.requires_grad and not i.requires_grad
+    y = (v * 3).sum()
+    assert y.requires_grad
+    y.backward()
+    assert v.grad is None and b.grad is None
+    with pytest.raises(RuntimeError, match="A view was created in no_grad mode and is being "
+                                           "modified inplace with grad mode enabled"):
+        v.mul_(2)
+    with lib.no_grad():
+        v.mul_(2)
+    assert b.tolist() == [2.0, 2.0, 1.0]

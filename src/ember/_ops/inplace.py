@@ -22,6 +22,13 @@ __all__ = []
 def check_leaf(self):
     if STATE.enabled and self._rg:
         if self.grad_fn is None:
+            if self._acc is _graph.NO_GRAD_VIEW:
+                raise RuntimeError(
+                    "A view was created in no_grad mode and is being modified inplace with grad "
+                    "mode enabled. Given that this use case is ambiguous and error-prone, it is "
+                    "forbidden. You can clarify your code by moving both the view and the inplace "
+                    "either both inside the no_grad block (if you don't want the inplace to be "
+                    "tracked) or both outside (if you want the inplace to be tracked).")
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
         vw = self._view

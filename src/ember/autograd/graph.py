@@ -166,8 +166,18 @@ class AccumulateGrad(Node):
         raise AssertionError("AccumulateGrad is handled by the engine")
 
 
+# NOTE: in a leaf's accumulator slot: a view taken under no_grad of a tensor that requires grad.
+# PyTorch reports requires_grad=True for it but gives it (and its base) no gradient, and refuses
+# in-place changes to it in grad mode (``_ops/inplace.check_leaf``).
+NO_GRAD_VIEW = "no_grad view"
+
+
 def accumulator(t):
+    """The node that accumulates leaf ``t``'s gradient (one per leaf; None for a view taken
+    under no_grad, which gets none)."""
     ref = t._acc
+    if ref is NO_GRAD_VIEW:
+        return None
     acc = ref() if ref is not None else None
     if acc is None:
         acc = AccumulateGrad(t)
@@ -185,6 +195,8 @@ def edge(t):
     fn = t.grad_fn
     if fn is None:
         fn = accumulator(t)
+        if fn is None:
+            return None
     d = t._data
     return (fn, t._oi, d.shape, d.dtype)
 
