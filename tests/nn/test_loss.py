@@ -396,3 +396,24 @@ def test_grad_fn_names():
     for name, loss in names.items():
         assert type(loss.grad_fn).__name__ == name
     assert type(F.mse_loss(x, y).grad_fn.next_functions[0][0]).__name__ == "AccumulateGrad"
+
+
+# ---- cosine_similarity ----------------------------------------------------------------------------
+@pytest.mark.parametrize("xs,ys,dim", [((4, 5), (4, 5), 1), ((3, 4, 2), (1, 4, 2), 1),
+                                       ((5,), (5,), 0), ((2, 3), (2, 3), -1)])
+def test_cosine_similarity(xs, ys, dim):
+    compare(lambda lib, a, b: lib.nn.functional.cosine_similarity(a, b, dim=dim), rand(*xs),
+            rand(*ys))
+    compare(lambda lib, a, b: lib.nn.functional.cosine_similarity(a, b, dim), rand(*xs,
+            dtype=np.float64), rand(*ys, dtype=np.float64))
+
+
+def test_cosine_similarity_of_zero_vectors_and_mixed_dtypes():
+    # a zero row: its norm is clamped to eps in the forward only (the gradient is the norm's)
+    x = np.array([[0.0, 0.0], [1.0, 2.0]], np.float64)
+    compare(lambda lib, a, b: lib.nn.functional.cosine_similarity(a, b), x, x[::-1].copy())
+    compare(lambda lib, a, b: lib.nn.functional.cosine_similarity(a, b),
+            np.array([[1, 2]], np.int64), rand(1, 2, dtype=np.float64), grad=False)
+    check_raises(lambda lib, a, b: lib.nn.functional.cosine_similarity(a, b),
+                 np.array([[1, 2]], np.int64), np.array([[1, 2]], np.int64),
+                 match="floating point")

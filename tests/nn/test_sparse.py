@@ -322,3 +322,21 @@ def test_embedding_bag_per_sample_weights_after_the_last_offset():
                                      include_last_offset=True, per_sample_weights=p).sum(),
         p, create_graph=True)
     assert gp.tolist() == [3.0] * 6 + [0.0, 0.0] and gp.requires_grad
+
+
+# ---- one_hot --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(5,), (2, 3), (0,)])
+@pytest.mark.parametrize("classes", [-1, 9])
+def test_one_hot(shape, classes):
+    if not shape[0] and classes == -1:
+        return  # an error, below
+    compare(lambda lib, t: lib.nn.functional.one_hot(t, classes), idx(*shape), grad=False)
+
+
+def test_one_hot_errors():
+    from helpers import check_raises
+    oh = lambda lib, t, n=-1: lib.nn.functional.one_hot(t, n)  # noqa: E731
+    check_raises(oh, np.array([0, -1], np.int64), match="non-negative")
+    check_raises(lambda lib, t: oh(lib, t, 3), np.array([0, 3], np.int64), match="smaller than")
+    check_raises(oh, np.zeros(0, np.int64), match="empty tensor")
+    check_raises(oh, np.array([1], np.int32), match="LongTensor")

@@ -19,7 +19,7 @@ from ember.autograd.graph import Node
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
            "floor_divide", "remainder", "fmod", "pow", "float_power", "atan2", "arctan2", "lerp",
-           "neg", "negative", "positive"]
+           "addcmul", "addcdiv", "neg", "negative", "positive"]
 
 _ONE = 1  # ``alpha is _ONE``: the default alpha (a 1 that is not True or 1.0), checked in one step
 
@@ -316,6 +316,37 @@ def lerp(input, end, weight, *, out=None):
     return _out(wrap(r), out)
 
 
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """``input + value * tensor1 * tensor2``, multiplied in that order (PyTorch's rounding).
+
+    Example::
+
+        >>> ember.addcmul(ember.ones(2), ember.tensor([2., 3.]), ember.tensor([4., 5.]), value=0.5)
+        tensor([5.0000, 8.5000])
+    """
+    return _out(add(input, mul(mul(tensor1, value), tensor2)), out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """``input + value * tensor1 / tensor2`` (a true division; integer tensors are refused, as by
+    PyTorch).
+
+    Example::
+
+        >>> ember.addcdiv(ember.ones(2), ember.tensor([2., 3.]), ember.tensor([4., 5.]), value=2)
+        tensor([2.0000, 2.2000])
+    """
+    if tensor1._data.dtype.kind in _INT and tensor2._data.dtype.kind in _INT:
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))."
+            "to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    return _out(add(input, div(mul(tensor1, value), tensor2)), out)
+
+
 def _c_name(t):
     n = t.dtype.name
     return {"float32": "float", "float64": "double", "float16": "half", "int64": "long"}.get(n, n)
@@ -348,7 +379,8 @@ subtract, multiply, divide, true_divide, negative, arctan2 = sub, mul, div, div,
 
 methods(
     add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div, divide=div, true_divide=div,
-    atan2=atan2, arctan2=atan2, lerp=lerp, neg=neg, negative=neg, positive=positive,
+    atan2=atan2, arctan2=atan2, lerp=lerp, addcmul=addcmul, addcdiv=addcdiv, neg=neg, negative=neg,
+    positive=positive,
     __add__=add, __radd__=lambda self, other: add(other, self),
     __sub__=sub, __rsub__=lambda self, other: rsub(self, other),
     __mul__=mul, __rmul__=lambda self, other: mul(other, self),

@@ -463,7 +463,7 @@ def relu_(self):
 
 
 _INPLACE = {name: inplace_method(getattr(fam, name), name + "_") for fam, names in (
-    (_ew, "floor_divide remainder fmod pow atan2 arctan2 lerp neg negative"),
+    (_ew, "floor_divide remainder fmod pow atan2 arctan2 lerp addcmul addcdiv neg negative"),
     (_un, "abs absolute sign sgn exp exp2 log log2 log10 log1p expm1 sqrt rsqrt square sin cos tan "
           "asin acos atan arcsin arccos arctan sinh cosh tanh asinh acosh atanh arcsinh arccosh "
           "arctanh sigmoid relu reciprocal floor ceil round trunc fix frac erf erfc"),

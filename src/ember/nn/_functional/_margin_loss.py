@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from ember import _dtype
 from ember._backend import xp_of
 from ember._ops.compare import where
 from ember._ops.reduce import type_name
@@ -13,7 +14,8 @@ from ember.autograd.grad_mode import no_grad
 from ember.nn._functional import _pointwise_loss as _pw
 from ember.nn._functional._cross_entropy import reduction_enum
 
-__all__ = ["cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss",
+__all__ = ["cosine_similarity", "cosine_embedding_loss", "margin_ranking_loss",
+           "hinge_embedding_loss",
            "poisson_nll_loss", "gaussian_nll_loss", "triplet_margin_loss", "multi_margin_loss",
            "multilabel_soft_margin_loss"]
 
@@ -25,6 +27,32 @@ def _apply_reduction(loss, red):
     if red == _NONE:
         return loss
     return loss.mean() if red == _MEAN else loss.sum()
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """The cosine of the angle between ``x1`` and ``x2`` (broadcast together) along ``dim``:
+    ``sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps))``, PyTorch's formula (its norms are
+    clamped without recording the clamp, so the gradient is that of the unclamped norms).
+
+    Example::
+
+        >>> F.cosine_similarity(ember.tensor([[1., 0.]]), ember.tensor([[1., 1.]]))
+        tensor([0.7071])
+    """
+    from ember._ops.shape import broadcast_tensors
+    from ember._ops.stats import vector_norm
+    dt = _dtype.promote_types(x1.dtype, x2.dtype)
+    if not dt.is_floating_point:
+        raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
+                           f"{type_name(dt.np)}")
+    # integer inputs (and bool) take the common dtype; a float input stays as it is
+    x1, x2 = (t if t.dtype.is_floating_point else t.to(dt) for t in (x1, x2))
+    x1, x2 = broadcast_tensors(x1, x2)
+    n1, n2 = vector_norm(x1, 2, dim).clone(), vector_norm(x2, 2, dim).clone()
+    with no_grad():
+        n1.clamp_min_(eps)
+        n2.clamp_min_(eps)
+    return ((x1 / n1.unsqueeze(dim)) * (x2 / n2.unsqueeze(dim))).sum(dim)
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
@@ -270,4 +298,3 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     if reduction == "sum":
         return loss.sum()
     raise ValueError(reduction + " is not valid")
-

@@ -1,4 +1,4 @@
-"""``F.embedding`` and ``F.embedding_bag``: lookup tables, each one primitive.
+"""``F.embedding`` and ``F.embedding_bag``: lookup tables, each one primitive; and ``F.one_hot``.
 
 The forward is a row gather (``take``); the backward scatters the output gradient back into a
 zero table, repeated indices accumulating. On NumPy the scatter is ``np.add.at`` on the *flattened*
@@ -8,12 +8,14 @@ contiguous segment of the indices) by sum, mean or max without materialising a g
 """
 import math
 
+import numpy as np
+
 from ember._backend import xp_of
 from ember._tensor import Tensor, track, wrap
 from ember.autograd.grad_mode import STATE, no_grad
 from ember.autograd.graph import Node
 
-__all__ = ["embedding", "embedding_bag"]
+__all__ = ["embedding", "embedding_bag", "one_hot"]
 
 
 def _scatter_rows(table, idx, rows, op="add"):
@@ -367,3 +369,33 @@ def _bag_padding(padding_idx, n):
         raise RuntimeError(f"padding_idx must be within the number of embeddings, -{n} through "
                            f"{n - 1}, but got {padding_idx}")
     return padding_idx % n
+
+
+def one_hot(tensor, num_classes=-1):
+    """``(*, num_classes)`` int64 zeros with a 1 at each index of ``tensor`` (int64).
+
+    Args:
+        tensor (Tensor): class indices, int64.
+        num_classes (int): the length of the last dim; -1: one more than the largest index.
+
+    Example::
+
+        >>> F.one_hot(ember.tensor([0, 2]), 3)
+        tensor([[1, 0, 0],
+                [0, 0, 1]])
+    """
+    d = tensor._data
+    if d.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1 and not d.size:
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
+    if d.size and int(d.min()) < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(d.max()) + 1
+    elif d.size and int(d.max()) >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    xp = xp_of(d)
+    out = xp.zeros(d.shape + (num_classes,), np.int64)
+    xp.put_along_axis(out, d[..., None], 1, -1)
+    return wrap(out)

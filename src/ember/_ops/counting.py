@@ -1,0 +1,193 @@
+"""Counting and repeating: ``unique``, ``bincount``, ``repeat_interleave``, ``meshgrid``.
+
+``unique`` and ``bincount`` have no gradient (as in PyTorch); ``repeat_interleave`` is an
+``index_select`` and ``meshgrid`` a set of expanded views, so both get theirs from those ops.
+"""
+import warnings
+
+import numpy as np
+
+from ember._backend import xp_of
+from ember._ops.scatter import index_select
+from ember._ops.reduce import type_name
+from ember._tensor import Tensor, _wrap_dim, methods, wrap
+
+__all__ = ["unique", "bincount", "repeat_interleave", "meshgrid"]
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct elements of ``input`` (flattened), or its distinct slices along ``dim``, in
+    ascending order; NaNs are all distinct, as in PyTorch.
+
+    Args:
+        input (Tensor): the tensor.
+        sorted (bool): accepted for PyTorch's signature; the result is always sorted, as
+            PyTorch's CPU result is.
+        return_inverse (bool): also return, for each element (slice), the index of its value in
+            the result (shaped like ``input``, or ``(input.shape[dim],)``).
+        return_counts (bool): also return how often each distinct value occurs.
+        dim (int, optional): compare slices along this dim instead of elements.
+
+    Returns:
+        The distinct values, then the inverse indices and counts (int64) when asked for.
+
+    Example::
+
+        >>> ember.unique(ember.tensor([3, 1, 3, 2]), return_counts=True)
+        (tensor([1, 2, 3]), tensor([1, 1, 2]))
+    """
+    d = input._data
+    xp = xp_of(d)
+    kw = dict(return_inverse=return_inverse, return_counts=return_counts)
+    if dim is None:
+        if d.dtype.kind in "fc" and xp is np:
+            kw["equal_nan"] = False
+        res = xp.unique(d.reshape(-1), **kw)
+        shape = d.shape
+    else:
+        dim = _wrap_dim(dim, d.ndim)
+        res = xp.unique(d, axis=dim, **kw)
+        shape = (d.shape[dim],)
+    if not (return_inverse or return_counts):
+        return wrap(res)
+    out = [wrap(res[0])]
+    if return_inverse:
+        out.append(wrap(res[1].reshape(shape).astype(np.int64, copy=False)))
+    if return_counts:
+        out.append(wrap(res[-1].astype(np.int64, copy=False)))
+    return tuple(out)
+
+
+def bincount(input, weights=None, minlength=0):
+    """How often each value ``0 .. max(input)`` occurs in the 1-D non-negative integer tensor
+    ``input`` (the sum of ``weights`` at its positions, when given); at least ``minlength``
+    bins.
+
+    Returns:
+        int64 counts; with ``weights``, sums in their dtype (float32 stays float32, other dtypes
+        give float64), as PyTorch's.
+
+    Example::
+
+        >>> ember.bincount(ember.tensor([1, 1, 3]))
+        tensor([0, 2, 0, 1])
+    """
+    d = input._data
+    if d.dtype.kind not in "biu":
+        raise NotImplementedError(f'"bincount_cpu" not implemented for \'{type_name(d.dtype)}\'')
+    if d.ndim != 1 or d.size and int(d.min()) < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    xp = xp_of(d)
+    w = None
+    if weights is not None:
+        w = weights._data
+        if w.ndim != 1 or w.shape[0] != d.shape[0]:
+            raise RuntimeError("weights should be 1-d and have the same length as input")
+    r = xp.bincount(d.astype(np.int64, copy=False), weights=w, minlength=minlength)
+    if w is None:
+        return wrap(r.astype(np.int64, copy=False))
+    return wrap(r.astype(np.float32 if w.dtype == np.float32 else np.float64, copy=False))
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Repeat each element (slice along ``dim``) of ``input`` ``repeats`` times in place, unlike
+    ``repeat`` which tiles the whole tensor. Without ``dim`` the input is flattened first. With
+    one argument (``repeat_interleave(repeats)``): each index ``i`` repeated ``repeats[i]`` times.
+
+    Args:
+        input (Tensor): the tensor.
+        repeats (int or Tensor): one count for all, or one per slice along ``dim``.
+        dim (int, optional): the dim to repeat along.
+        output_size (int, optional): the total length along ``dim`` (PyTorch uses it to skip a
+            synchronisation; checked here).
+
+    Example::
+
+        >>> ember.repeat_interleave(ember.tensor([[1, 2], [3, 4]]), 2, dim=0)
+        tensor([[1, 2], [1, 2], [3, 4], [3, 4]])
+    """
+    if repeats is None:  # repeat_interleave(repeats): the indices, each repeated
+        r = input._data
+        if r.ndim != 1 or r.dtype.kind not in "iu":
+            raise RuntimeError("repeats must be 1-d tensor")
+        return wrap(_repeat_index(r, r.shape[0], output_size))
+    x = input
+    if dim is None:
+        x, dim = input.reshape(-1), 0
+    dim = _wrap_dim(dim, x.dim())
+    n = x.shape[dim]
+    if isinstance(repeats, Tensor):
+        r = repeats._data
+        if r.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        if r.size == 1:
+            r = r.reshape(())
+        elif r.shape[0] != n:
+            raise RuntimeError("repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {r.shape[0]} and input.size({dim}) = {n}")
+    else:
+        r = np.asarray(repeats)
+    if r.ndim == 0:
+        r = np.full(n, int(r), np.int64)
+    return index_select(x, dim, wrap(_repeat_index(r, n, output_size)))
+
+
+def _repeat_index(r, n, output_size):
+    xp = xp_of(r)
+    if r.size and int(r.min()) < 0:
+        raise RuntimeError("repeats can not be negative")
+    idx = xp.repeat(xp.arange(n, dtype=np.int64), r.astype(np.int64, copy=False))
+    if output_size is not None and idx.shape[0] != output_size:
+        raise RuntimeError("allocated size does not match required size")
+    return idx
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 1-D tensors: with ``indexing='ij'`` output ``k`` has shape
+    ``(len(t0), len(t1), ...)`` and varies along dim ``k``; ``'xy'`` swaps the first two dims
+    (Cartesian, as NumPy's default). The grids are expanded views of the inputs.
+
+    Args:
+        *tensors: 0-D or 1-D tensors of one dtype (or one list of them).
+        indexing (str): ``'ij'`` or ``'xy'``. Without it: ``'ij'``, with PyTorch's warning.
+
+    Example::
+
+        >>> xs, ys = ember.meshgrid(ember.arange(3), ember.arange(2), indexing="ij")
+        >>> xs.shape
+        ember.Size([3, 2])
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError('torch.meshgrid: indexing must be one of "xy" or "ij", but received: '
+                           f"{indexing}")
+    if not tensors:
+        raise RuntimeError("torch.meshgrid expects a non-empty TensorList")
+    for t in tensors:
+        if t.dim() > 1:
+            raise RuntimeError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               f"got: {t}")
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError("torch.meshgrid: Expected all tensors in the tensor list to have "
+                               "the same dtype.")
+    shape = [t.numel() for t in tensors]
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+        axes[0], axes[1] = 1, 0
+    out = []
+    for t, ax in zip(tensors, axes):
+        view = [1] * len(tensors)
+        view[ax] = -1
+        out.append(t.reshape(view).expand(shape))
+    return tuple(out)
+
+
+methods(unique=unique, bincount=bincount, repeat_interleave=repeat_interleave)
