@@ -276,3 +276,14 @@ def test_double_backward_through_inplace():
         (g2,) = lib.autograd.grad(g.sum(), x)
         res.append(g2.detach().numpy())
     np.testing.assert_allclose(res[1], res[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["tril_", "triu_"])
+@pytest.mark.parametrize("diagonal", [-1, 0, 2])
+def test_tril_triu_inplace(name, diagonal):
+    def fn(lib, t):
+        y = t * 1.0
+        assert getattr(y, name)(diagonal) is y
+        return y
+    compare(fn, rand(3, 4))
+    compare(fn, rand(2, 3, 3, dtype=F64))
