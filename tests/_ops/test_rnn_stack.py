@@ -186,3 +186,23 @@ def test_the_stack_runs_only_where_it_pays(monkeypatch):
         out, _ = ember.nn.GRU(16, hidden, layers, bidirectional=bidirectional)(x)
         assert bool(calls) == used, (hidden, layers, bidirectional)
         assert (out.grad_fn.name() == "RnnStackBackward0") == used
+
+
+def test_a_real_size_stack_against_layer_by_layer(monkeypatch):
+    """At 384 hidden units, with the real chunking and both threads (forced on for pytest): the
+    same outputs and, to rounding, the same gradients as layer by layer."""
+    monkeypatch.setattr(_parallel, "overlapping", lambda: True)
+    x = rand(40, 8, 8)  # 320 rows: chunks of up to 128
+    res = []
+    for stacked in (True, False):
+        monkeypatch.setattr(M, "rnn_stack", S.rnn_stack if stacked else lambda *a: None)
+        ember.manual_seed(0)
+        m = ember.nn.LSTM(8, S._MIN_HIDDEN, 2)
+        ex = ember.tensor(x, requires_grad=True)
+        out, (h, c) = m(ex)
+        assert (out.grad_fn.name() == "RnnStackBackward0") == stacked
+        (out.sum() + h.sum() + c.sum()).backward()
+        res.append([out.detach().numpy(), ex.grad.numpy()]
+                   + [p.grad.numpy() for p in m.parameters()])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
