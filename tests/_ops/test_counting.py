@@ -130,3 +130,70 @@ def test_addcdiv_refuses_integer_division():
     ints = np.array([2, 3], I64)
     check_raises(lambda lib, a, b, c: lib.addcdiv(a, b, c), ints, ints, ints,
                  match="Integer division with addcdiv is no longer supported")
+
+
+# ---- isin, searchsorted, bucketize ---------------------------------------------------------
+@pytest.mark.parametrize("invert", [False, True])
+def test_isin(invert):
+    x, t = rand(3, 4, dtype=I64, low=0, high=6), rand(5, dtype=I64, low=0, high=6)
+    compare(lambda lib, a, b: lib.isin(a, b, invert=invert), x, t, grad=False)
+    compare(lambda lib, a: lib.isin(a, 3, invert=invert), x, grad=False)
+    compare(lambda lib, b: lib.isin(2, b, invert=invert), t, grad=False)
+    compare(lambda lib, a, b: lib.isin(a, b), np.array([1.0, np.nan, 2.0], np.float32),
+            np.array([np.nan, 2.0], np.float32), grad=False)
+
+
+@pytest.mark.parametrize("right", [False, True])
+@pytest.mark.parametrize("int32", [False, True])
+def test_searchsorted_and_bucketize(right, int32):
+    seq = np.sort(rand(8, low=-2, high=2))
+    seq[3] = seq[4]  # a tie: left and right differ
+    v = np.concatenate([rand(5, low=-3, high=3), seq[3:4]])
+    kw = dict(right=right, out_int32=int32)
+    compare(lambda lib, s, x: lib.searchsorted(s, x, **kw), seq, v, grad=False)
+    compare(lambda lib, s: lib.searchsorted(s, 0.5, **kw), seq, grad=False)
+    compare(lambda lib, x, s: lib.bucketize(x, s, **kw), v.reshape(2, 3), seq, grad=False)
+    rows = np.sort(rand(3, 6), axis=-1)
+    compare(lambda lib, s, x: lib.searchsorted(s, x, **kw), rows, rand(3, 4), grad=False)
+    order = np.argsort(v).astype(I64)
+    compare(lambda lib, s, o, x: lib.searchsorted(s, x, side="right" if right else "left",
+                                                  sorter=o), v, order, seq, grad=False)
+
+
+def test_search_errors():
+    seq = np.arange(4, dtype=np.float32)
+    check_raises(lambda lib, s: lib.searchsorted(s, 1.0, right=True, side="left"), seq,
+                 match="opposites")
+    check_raises(lambda lib, s, x: lib.searchsorted(s, x), np.ones((2, 3), np.float32),
+                 np.ones((3, 1), np.float32), match="first N-1 dimensions")
+    check_raises(lambda lib, x, s: lib.bucketize(x, s), seq, np.ones((2, 2), np.float32),
+                 match="1 dimension")
+
+
+# ---- nan_to_num, diff, trace ---------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nan_to_num(dtype):
+    x = np.array([[1.5, np.nan, np.inf], [-np.inf, -2.0, 0.0]], dtype)
+    compare(lambda lib, a: lib.nan_to_num(a), x)  # gradient: where the input is finite
+    compare(lambda lib, a: a.nan_to_num(nan=0.5, posinf=2.0, neginf=-3.0), x)
+    compare(lambda lib, a: (a * 1).nan_to_num_(nan=4.0), x)
+    compare(lambda lib, a: lib.nan_to_num(a), np.array([1, 2], I64), grad=False)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("n", [0, 1, 2, 5])
+def test_diff(dim, n):
+    compare(lambda lib, a: lib.diff(a, n=n, dim=dim), rand(4, 5))
+    compare(lambda lib, a, p, q: a.diff(n, dim, prepend=p, append=q), rand(4, 5),
+            rand(4, 5)[:1] if dim == 0 else rand(4, 1), rand(4, 5)[:2] if dim == 0 else rand(4, 2))
+    compare(lambda lib, a: lib.diff(a, n=n, dim=dim), rand(3, 4, dtype=I64, low=-5, high=5),
+            grad=False)
+    compare(lambda lib, a: lib.diff(a, n=n, dim=dim), rand(3, 4, dtype=np.bool_), grad=False)
+
+
+def test_trace():
+    compare(lambda lib, a: lib.trace(a), rand(3, 4))
+    compare(lambda lib, a: a.trace(), rand(4, 2, dtype=np.float64))
+    compare(lambda lib, a: lib.trace(a), rand(3, 3, dtype=I64, low=-5, high=5), grad=False)
+    check_raises(lambda lib, a: lib.trace(a), rand(3), match="expected a matrix")
+    check_raises(lambda lib, a: lib.diff(a), np.array(1.0, np.float32), match="one-dimensional")

@@ -7,6 +7,7 @@ Their masks are computed once from arrays and enter formulas as constants (``wra
 """
 import numpy as np
 
+from ember._backend import xp_of
 from ember._ops._util import as_tensor_operand, binary_operands
 from ember._ops._arith import _out, shape_error
 from ember._tensor import Tensor, methods, track, wrap
@@ -17,7 +18,7 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less
            "not_equal", "equal", "allclose", "isclose", "isnan", "isinf", "isfinite", "isposinf",
            "isneginf", "isreal", "logical_and", "logical_or", "logical_xor", "logical_not",
            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "maximum", "minimum", "fmax",
-           "fmin", "clamp", "clip", "clamp_min", "clamp_max", "where"]
+           "fmin", "clamp", "clip", "clamp_min", "clamp_max", "where", "nan_to_num"]
 
 _TITLE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
           "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
@@ -79,18 +80,13 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     a, b = input._data, other._data
     if a.dtype == np.bool_:
         return wrap(a == b)
-    xp_isclose = np.isclose if type(a) is np.ndarray else _xp(a).isclose
+    xp_isclose = np.isclose if type(a) is np.ndarray else xp_of(a).isclose
     return wrap(xp_isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True when :func:`isclose` holds for every element."""
     return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
-
-
-def _xp(a):
-    from ember._backend import xp_of
-    return xp_of(a)
 
 
 def _test(ufunc, name, doc):
@@ -387,7 +383,31 @@ def where(condition, input=None, other=None, *, out=None):
     return _out(wrap(r), out)
 
 
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """``input`` with NaN replaced by ``nan`` and +-inf by ``posinf`` / ``neginf`` (default: the
+    dtype's largest and lowest finite values); integers pass through. The gradient flows where
+    the input was finite, as PyTorch's.
+
+    Example::
+
+        >>> ember.nan_to_num(ember.tensor([1., float("nan"), float("inf")]), nan=0.5)
+        tensor([1.0000e+00, 5.0000e-01, 3.4028e+38])
+    """
+    d = input._data
+    if d.dtype.kind not in "fc":
+        r = input.clone()
+    else:
+        xp = xp_of(d)
+        filled = wrap(xp.nan_to_num(d, nan=nan, posinf=posinf, neginf=neginf))
+        r = where(isfinite(input), input, filled)
+    if out is not None:
+        out.copy_(r)
+        return out
+    return r
+
+
 methods(
+    nan_to_num=nan_to_num,
     eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, greater=gt, greater_equal=ge, less=lt, less_equal=le,
     not_equal=ne, equal=equal, allclose=allclose, isclose=isclose, isnan=isnan, isinf=isinf,
     isfinite=isfinite, isposinf=isposinf, isneginf=isneginf, isreal=isreal,

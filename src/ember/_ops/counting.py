@@ -1,6 +1,7 @@
-"""Counting and repeating: ``unique``, ``bincount``, ``repeat_interleave``, ``meshgrid``.
+"""Counting, searching and repeating: ``unique``, ``bincount``, ``isin``, ``searchsorted``,
+``bucketize``, ``repeat_interleave``, ``meshgrid``.
 
-``unique`` and ``bincount`` have no gradient (as in PyTorch); ``repeat_interleave`` is an
+``unique``, ``bincount`` and the searches have no gradient (as in PyTorch); ``repeat_interleave`` is an
 ``index_select`` and ``meshgrid`` a set of expanded views, so both get theirs from those ops.
 """
 import warnings
@@ -12,7 +13,8 @@ from ember._ops.scatter import index_select
 from ember._ops.reduce import type_name
 from ember._tensor import Tensor, _wrap_dim, methods, wrap
 
-__all__ = ["unique", "bincount", "repeat_interleave", "meshgrid"]
+__all__ = ["unique", "bincount", "isin", "searchsorted", "bucketize", "repeat_interleave",
+           "meshgrid"]
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
@@ -89,6 +91,85 @@ def bincount(input, weights=None, minlength=0):
     if w is None:
         return wrap(r.astype(np.int64, copy=False))
     return wrap(r.astype(np.float32 if w.dtype == np.float32 else np.float64, copy=False))
+
+
+def _array(x):
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element of ``elements`` is in ``test_elements`` (either may be a number);
+    with ``invert``, whether it is not.
+
+    Example::
+
+        >>> ember.isin(ember.tensor([1, 2, 3]), ember.tensor([2, 3]))
+        tensor([False,  True,  True])
+    """
+    e, t = _array(elements), _array(test_elements)
+    xp = xp_of(e) if isinstance(elements, Tensor) else xp_of(t)
+    return wrap(xp.isin(e, t, assume_unique=assume_unique, invert=invert))
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """Where each value of ``input`` would go in ``sorted_sequence`` to keep it sorted: the first
+    such index (``right``: the last). An N-D sequence is searched row by row, with ``input``'s
+    matching rows.
+
+    Args:
+        sorted_sequence (Tensor): sorted along its last dim (or sorted by ``sorter``).
+        input (Tensor or number): the values to place.
+        out_int32 (bool): int32 indices instead of int64.
+        right, side: ``right=True`` or ``side='right'`` for the last index.
+        sorter (Tensor, optional): the indices that sort ``sorted_sequence``.
+
+    Example::
+
+        >>> ember.searchsorted(ember.tensor([1, 3, 5]), ember.tensor([3, 4]))
+        tensor([1, 2])
+    """
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError("torch.searchsorted(): side can only be 'left' or 'right' but got "
+                               f"{side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, "
+                               "got side of left while right was True")
+        right = side == "right"
+    seq, v = sorted_sequence._data, _array(input)
+    xp = xp_of(seq)
+    how = "right" if right else "left"
+    srt = None if sorter is None else sorter._data
+    if seq.ndim == 1:
+        r = xp.searchsorted(seq, v, side=how, sorter=srt)
+    else:
+        if v.ndim != seq.ndim or v.shape[:-1] != seq.shape[:-1]:
+            raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or "
+                               "the first N-1 dimensions of boundaries tensor and input value "
+                               "tensor must match, but we got boundaries tensor "
+                               f"{list(seq.shape)} and input value tensor {list(v.shape)}")
+        s2, v2 = seq.reshape(-1, seq.shape[-1]), v.reshape(-1, v.shape[-1])
+        o2 = None if srt is None else srt.reshape(s2.shape)
+        r = xp.stack([xp.searchsorted(s2[i], v2[i], side=how,
+                                      sorter=None if o2 is None else o2[i])
+                      for i in range(s2.shape[0])]).reshape(v.shape)
+    return wrap(xp.asarray(r, dtype=np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value of ``input`` among the sorted 1-D ``boundaries``:
+    :func:`searchsorted` with the arguments swapped.
+
+    Example::
+
+        >>> ember.bucketize(ember.tensor([2, 6]), ember.tensor([1, 3, 5]))
+        tensor([1, 3])
+    """
+    if boundaries.dim() != 1:
+        raise RuntimeError("boundaries tensor must be 1 dimension, but got dim("
+                           f"{boundaries.dim()})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):

@@ -470,7 +470,7 @@ _INPLACE = {name: inplace_method(getattr(fam, name), name + "_") for fam, names 
           "arctanh sigmoid relu reciprocal floor ceil round trunc fix frac erf erfc"),
     (_cmp, "eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and "
            "logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not "
-           "clamp clip clamp_min clamp_max"),
+           "clamp clip clamp_min clamp_max nan_to_num"),
     (_re, "tril triu"),
 ) for name in names.split()}
 _relu_copying = _INPLACE["relu"]

@@ -9,7 +9,7 @@ from ember._tensor import methods, track, view_of, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
-__all__ = ["tile", "flip", "fliplr", "flipud", "roll", "tril", "triu", "diagonal", "diagonal_scatter",
+__all__ = ["trace", "tile", "flip", "fliplr", "flipud", "roll", "tril", "triu", "diagonal", "diagonal_scatter",
            "diag_embed", "diag"]
 
 
@@ -273,7 +273,21 @@ def diag(input, diagonal=0):
     return wrap(r)
 
 
-methods(repeat=lambda self, *sizes, **kw: repeat(self, *(sizes or (kw["repeats"],))),
+def trace(input):
+    """The sum of a matrix's main diagonal (integers summed as int64, as by ``sum``).
+
+    Example::
+
+        >>> ember.trace(ember.arange(9.).reshape(3, 3))
+        tensor(12.)
+    """
+    if input.dim() != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.dim()}")
+    return diagonal(input).sum()
+
+
+methods(trace=trace,
+        repeat=lambda self, *sizes, **kw: repeat(self, *(sizes or (kw["repeats"],))),
         tile=dims_varargs(tile), flip=dims_varargs(flip), fliplr=fliplr, flipud=flipud,
         roll=roll, tril=tril, triu=triu, diagonal=diagonal, diagonal_scatter=diagonal_scatter,
         diag_embed=diag_embed, diag=diag)

@@ -16,7 +16,7 @@ from ember._tensor import methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
-__all__ = ["cumsum", "cumprod"]
+__all__ = ["cumsum", "cumprod", "diff"]
 
 
 def _acc_dtype(d, dtype):
@@ -177,5 +177,34 @@ def prod_others(x, axis):
     return left * right
 
 
-methods(cumsum=cumsum, cumprod=cumprod, cumsum_=inplace_method(cumsum),
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``dim`` (``x[i + 1] - x[i]``; for bool, whether they
+    differ), after joining ``prepend`` and ``append`` to ``input`` along ``dim``.
+
+    Example::
+
+        >>> ember.diff(ember.tensor([1, 3, 6, 10]))
+        tensor([2, 3, 4])
+    """
+    from ember._ops.compare import ne
+    from ember._ops.join import cat
+    if input.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    x = input
+    if n == 0:  # (prepend and append are not joined either, as in PyTorch)
+        return x
+    if prepend is not None or append is not None:
+        x = cat([t for t in (prepend, input, append) if t is not None], dim)
+    for _ in range(n):
+        length = x.shape[dim]
+        if length == 0:
+            break
+        hi, lo = x.narrow(dim, 1, length - 1), x.narrow(dim, 0, length - 1)
+        x = ne(hi, lo) if x.dtype == _dtype.bool_ else hi - lo
+    return x
+
+
+methods(diff=diff, cumsum=cumsum, cumprod=cumprod, cumsum_=inplace_method(cumsum),
         cumprod_=inplace_method(cumprod))
