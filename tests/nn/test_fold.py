@@ -108,3 +108,14 @@ def test_unfold_matmul_is_conv2d():
 ])
 def test_errors(call):
     same_error(lambda lib: call(lib.nn.functional, lib))
+
+
+# ---- the modules ------------------------------------------------------------------------------
+@pytest.mark.parametrize("kw", [dict(kernel_size=2),
+                                dict(kernel_size=(2, 3), dilation=1, padding=1, stride=2)])
+def test_unfold_and_fold_modules(kw):
+    compare(lambda lib, x: lib.nn.Unfold(**kw)(x), rand(2, 3, 5, 6))
+    cols = torch.nn.Unfold(**kw)(torch.zeros(2, 3, 5, 6)).shape
+    compare(lambda lib, c: lib.nn.Fold((5, 6), **kw)(c), rand(*cols))
+    assert repr(ember.nn.Unfold(**kw)) == repr(torch.nn.Unfold(**kw))
+    assert repr(ember.nn.Fold((5, 6), **kw)) == repr(torch.nn.Fold((5, 6), **kw))

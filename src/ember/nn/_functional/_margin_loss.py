@@ -14,10 +14,9 @@ from ember.autograd.grad_mode import no_grad
 from ember.nn._functional import _pointwise_loss as _pw
 from ember.nn._functional._cross_entropy import reduction_enum
 
-__all__ = ["cosine_similarity", "cosine_embedding_loss", "margin_ranking_loss",
-           "hinge_embedding_loss",
-           "poisson_nll_loss", "gaussian_nll_loss", "triplet_margin_loss", "multi_margin_loss",
-           "multilabel_soft_margin_loss"]
+__all__ = ["cosine_similarity", "pairwise_distance", "cosine_embedding_loss",
+           "margin_ranking_loss", "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss",
+           "triplet_margin_loss", "multi_margin_loss", "multilabel_soft_margin_loss"]
 
 _NONE, _MEAN, _SUM = 0, 1, 2
 _EPSILON = 1e-12  # cosine_embedding_loss's guard against zero vectors (PyTorch's EPSILON)
@@ -186,9 +185,16 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     return _apply_reduction(loss, reduction_enum(None, None, reduction))
 
 
-def _pairwise_distance(x1, x2, p, eps):
-    """PyTorch's ``pairwise_distance``: the ``p``-norm of ``x1 - x2 + eps`` along the last dim."""
-    return (x1 - x2 + eps).norm(p, max(x1.dim(), x2.dim()) - 1)
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """The ``p``-norm of ``x1 - x2 + eps`` along the last dim (``eps`` keeps the norm's gradient
+    finite where the inputs are equal), as PyTorch's.
+
+    Example::
+
+        >>> F.pairwise_distance(ember.tensor([[0., 3.]]), ember.tensor([[4., 0.]]))
+        tensor([5.0000])
+    """
+    return (x1 - x2 + eps).norm(p, max(x1.dim(), x2.dim()) - 1, keepdim)
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
@@ -209,10 +215,10 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
         raise RuntimeError("The anchor, positive, and negative tensors are expected to have the "
                            f"same number of dimensions, but got: anchor {a}D, positive {q}D, and "
                            f"negative {n}D inputs")
-    d_pos = _pairwise_distance(anchor, positive, p, eps)
-    d_neg = _pairwise_distance(anchor, negative, p, eps)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        d_neg = d_neg.minimum(_pairwise_distance(positive, negative, p, eps))
+        d_neg = d_neg.minimum(pairwise_distance(positive, negative, p, eps))
     return _apply_reduction((margin + d_pos - d_neg).clamp_min(0), red)
 
 
