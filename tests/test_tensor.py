@@ -120,6 +120,27 @@ def test_legacy_constructor():
     assert ember.Tensor().shape == (0,)
 
 
+TYPED = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
+         "CharTensor", "ByteTensor", "BoolTensor"]
+
+
+@pytest.mark.parametrize("name", TYPED)
+def test_typed_legacy_constructors_like_torch(name):
+    import torch
+    for args in (([1.5, 2.0, 0.0],), (2, 3), ()):
+        t, e = getattr(torch, name)(*args), getattr(ember, name)(*args)
+        assert str(e.dtype)[6:] == str(t.dtype)[6:] and tuple(e.shape) == tuple(t.shape)
+        if args and isinstance(args[0], list):
+            assert e.tolist() == t.tolist()
+    for other in TYPED:  # isinstance: a tensor of that dtype
+        x = getattr(torch, other)([1])
+        assert isinstance(ember.tensor(x.numpy()), getattr(ember, name)) == isinstance(
+            x, getattr(torch, name)), (name, other)
+    assert not isinstance(3.0, getattr(ember, name))
+    assert ember.ones(2).type(getattr(ember, name)).dtype == getattr(ember, name).dtype
+    assert ember.ones(2).type(getattr(ember, name)).type() == f"ember.{name}"
+
+
 def test_pickle_and_deepcopy_keep_values_and_requires_grad():
     x = ember.tensor([1.0, 2.0], requires_grad=True)
     y = pickle.loads(pickle.dumps(x))

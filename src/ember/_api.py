@@ -7,7 +7,9 @@ from ember import _backend, _dtype
 from ember._tensor import Tensor
 
 __all__ = ["is_tensor", "numel", "is_floating_point", "is_complex", "is_nonzero", "result_type",
-           "can_cast", "finfo", "iinfo", "get_num_threads", "set_num_threads", "typename"]
+           "can_cast", "finfo", "iinfo", "get_num_threads", "set_num_threads", "typename",
+           "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
+           "CharTensor", "ByteTensor", "BoolTensor"]
 
 
 def is_tensor(obj):
@@ -109,3 +111,31 @@ def typename(obj):
         from ember._tensor_str import type_name
         return type_name(obj)
     return type(obj).__qualname__
+
+
+# ---- the legacy typed constructors (``torch.FloatTensor`` ...) ---------------------------------
+class _TypedTensorMeta(type):
+    """``isinstance(t, ember.FloatTensor)``: a CPU tensor of that dtype, as in PyTorch."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls.dtype and not obj.is_cuda
+
+
+def _typed(name, dt):
+    def __new__(cls, *args, device=None):
+        return Tensor(*args, device=device, dtype=dt)
+    doc = (f"``{name}(data)`` or ``{name}(*sizes)``: PyTorch's legacy constructor of "
+           f"{dt.name} tensors (a copy of ``data``, or uninitialised); prefer ``ember.tensor``.")
+    return _TypedTensorMeta(name, (), {"__new__": __new__, "dtype": dt, "__doc__": doc,
+                                       "__module__": "ember"})
+
+
+FloatTensor = _typed("FloatTensor", _dtype.float32)
+DoubleTensor = _typed("DoubleTensor", _dtype.float64)
+HalfTensor = _typed("HalfTensor", _dtype.float16)
+LongTensor = _typed("LongTensor", _dtype.int64)
+IntTensor = _typed("IntTensor", _dtype.int32)
+ShortTensor = _typed("ShortTensor", _dtype.int16)
+CharTensor = _typed("CharTensor", _dtype.int8)
+ByteTensor = _typed("ByteTensor", _dtype.uint8)
+BoolTensor = _typed("BoolTensor", _dtype.bool_)

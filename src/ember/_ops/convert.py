@@ -109,6 +109,8 @@ def type_(input, dtype=None, non_blocking=False):
     if isinstance(dtype, str):  # PyTorch takes type names here ('torch.DoubleTensor')
         from ember._tensor_str import dtype_of_type_name
         dtype = dtype_of_type_name(dtype)
+    elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):
+        dtype = dtype.dtype  # a typed tensor class (ember.DoubleTensor)
     return to(input, _dtype.as_dtype(dtype))
 
 
