@@ -9,6 +9,7 @@ from ember.nn._functional.linear import *  # noqa: F401,F403
 from ember.nn._functional.loss import *  # noqa: F401,F403
 from ember.nn._functional._margin_loss import cosine_similarity, pairwise_distance  # noqa: F401
 from ember.nn._functional.normalization import *  # noqa: F401,F403
+from ember.nn._functional.instance_norm import *  # noqa: F401,F403
 from ember.nn._functional.sparse import *  # noqa: F401,F403
 from ember.nn._functional.conv import *  # noqa: F401,F403
 from ember.nn._functional.pooling import *  # noqa: F401,F403

@@ -12,6 +12,7 @@ from ember.nn.modules.dropout import *  # noqa: F401,F403
 from ember.nn.modules.sparse import *  # noqa: F401,F403
 from ember.nn.modules.normalization import *  # noqa: F401,F403
 from ember.nn.modules.batchnorm import *  # noqa: F401,F403
+from ember.nn.modules.instancenorm import *  # noqa: F401,F403
 from ember.nn.modules.loss import *  # noqa: F401,F403
 from ember.nn.modules.conv import *  # noqa: F401,F403
 from ember.nn.modules.rnn import *  # noqa: F401,F403
