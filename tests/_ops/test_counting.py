@@ -197,3 +197,31 @@ def test_trace():
     compare(lambda lib, a: lib.trace(a), rand(3, 3, dtype=I64, low=-5, high=5), grad=False)
     check_raises(lambda lib, a: lib.trace(a), rand(3), match="expected a matrix")
     check_raises(lambda lib, a: lib.diff(a), np.array(1.0, np.float32), match="one-dimensional")
+
+
+# ---- rot90, kron, cartesian_prod -------------------------------------------------------------
+@pytest.mark.parametrize("k", [-1, 0, 1, 2, 3, 5])
+@pytest.mark.parametrize("dims", [(0, 1), (1, 0), (-1, -2), (0, 2)])
+def test_rot90(k, dims):
+    compare(lambda lib, a: lib.rot90(a, k, dims), rand(2, 3, 4))
+    compare(lambda lib, a: a.rot90(k, list(dims)), rand(3, 2, 2))
+
+
+def test_rot90_errors():
+    check_raises(lambda lib, a: lib.rot90(a, 1, [0]), rand(2, 3), match="rotation dims == 2")
+    check_raises(lambda lib, a: lib.rot90(a, 1, [0, 1]), rand(3), match="total dims >= 2")
+    check_raises(lambda lib, a: lib.rot90(a, 1, [1, 1]), rand(2, 3), match="to be different")
+
+
+@pytest.mark.parametrize("sa,sb", [((2, 3), (3, 2)), ((2,), (2, 3)), ((2, 1, 2), (3,)),
+                                   ((4,), (3,))])
+def test_kron(sa, sb):
+    compare(lambda lib, a, b: lib.kron(a, b), rand(*sa), rand(*sb))
+    compare(lambda lib, a, b: a.kron(b), rand(*sa, dtype=I64, low=-3, high=3),
+            rand(*sb, dtype=I64, low=-3, high=3), grad=False)
+
+
+def test_cartesian_prod():
+    compare(lambda lib, a, b, c: lib.cartesian_prod(a, b, c), rand(2), rand(3), rand(2))
+    compare(lambda lib, a: lib.cartesian_prod(a), rand(3))
+    check_raises(lambda lib, a: lib.cartesian_prod(a), rand(2, 2), match="Expect a 1D vector")

@@ -348,8 +348,8 @@ methods(zero_=zero_, fill_=fill_, copy_=copy_)
 # ---- in-place twins of the elementwise ops ----------------------------------------------------------
 # NOTE: imported here, not at the top: the out-of-place families are complete by the time this
 # module runs (ember._ops imports them first), and they must not import this module back.
-from ember._ops import (compare as _cmp, elementwise as _ew, rearrange as _re,  # noqa: E402
-                        unary as _un)
+from ember._ops import (binary_math as _bm, compare as _cmp, elementwise as _ew,  # noqa: E402
+                        rearrange as _re, unary as _un)
 
 def _fast_operand(d, other, floats_only):
     """``other`` as an operand NumPy can combine into ``d`` in place giving PyTorch's result, or None
@@ -472,6 +472,7 @@ _INPLACE = {name: inplace_method(getattr(fam, name), name + "_") for fam, names 
            "logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not "
            "clamp clip clamp_min clamp_max nan_to_num"),
     (_re, "tril triu"),
+    (_bm, "hypot"),
 ) for name in names.split()}
 _relu_copying = _INPLACE["relu"]
 _INPLACE.update(add=add_, sub=sub_, subtract=sub_, mul=mul_, multiply=mul_, div=div_, divide=div_,

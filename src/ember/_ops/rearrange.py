@@ -9,8 +9,8 @@ from ember._tensor import methods, track, view_of, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
-__all__ = ["trace", "tile", "flip", "fliplr", "flipud", "roll", "tril", "triu", "diagonal", "diagonal_scatter",
-           "diag_embed", "diag"]
+__all__ = ["trace", "rot90", "kron", "cartesian_prod", "tile", "flip", "fliplr", "flipud", "roll",
+           "tril", "triu", "diagonal", "diagonal_scatter", "diag_embed", "diag"]
 
 
 def _zeros(like, shape):
@@ -286,7 +286,73 @@ def trace(input):
     return diagonal(input).sum()
 
 
-methods(trace=trace,
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane of ``dims``, from the first dim towards the
+    second (a flip and a transpose; k = 2 flips both).
+
+    Example::
+
+        >>> ember.rot90(ember.tensor([[1, 2], [3, 4]]))
+        tensor([[2, 4],
+                [1, 3]])
+    """
+    dims = list(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    n = input.dim()
+    if n < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {n}")
+    if dims[0] == dims[1] or abs(dims[0] - dims[1]) == n:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} "
+                           f"and dim1 = {dims[1]}")
+    d0, d1 = wrap_dim(dims[0], n), wrap_dim(dims[1], n)
+    k %= 4
+    if k == 1:
+        return flip(input, d1).transpose(d0, d1)
+    if k == 2:
+        return flip(input, d0, d1)
+    if k == 3:
+        return flip(input, d0).transpose(d0, d1)
+    return input.clone()
+
+
+def kron(input, other):
+    """The Kronecker product: every element of ``input`` times the whole of ``other``, as blocks
+    (the shorter shape padded with leading ones).
+
+    Example::
+
+        >>> ember.kron(ember.tensor([1, 2]), ember.tensor([1, 10]))
+        tensor([ 1, 10,  2, 20])
+    """
+    n = max(input.dim(), other.dim())
+    a = [1] * (n - input.dim()) + list(input.shape)
+    b = [1] * (n - other.dim()) + list(other.shape)
+    ra = [s for d in a for s in (d, 1)]
+    rb = [s for d in b for s in (1, d)]
+    return (input.reshape(ra) * other.reshape(rb)).reshape([x * y for x, y in zip(a, b)])
+
+
+def cartesian_prod(*tensors):
+    """Every combination of one element from each 1-D tensor, as rows ``(n, len(tensors))`` (a
+    single tensor is returned as it is).
+
+    Example::
+
+        >>> ember.cartesian_prod(ember.tensor([1, 2]), ember.tensor([3, 4]))
+        tensor([[1, 3], [1, 4], [2, 3], [2, 4]])
+    """
+    from ember._ops.counting import meshgrid
+    from ember._ops.join import stack
+    for t in tensors:
+        if t.dim() != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
+
+
+methods(trace=trace, rot90=rot90, kron=kron,
         repeat=lambda self, *sizes, **kw: repeat(self, *(sizes or (kw["repeats"],))),
         tile=dims_varargs(tile), flip=dims_varargs(flip), fliplr=fliplr, flipud=flipud,
         roll=roll, tril=tril, triu=triu, diagonal=diagonal, diagonal_scatter=diagonal_scatter,
