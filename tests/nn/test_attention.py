@@ -3,6 +3,7 @@ attention, scale, grouped-query attention, rows with nothing to attend to, gradi
 import numpy as np
 import pytest
 
+import ember
 from helpers import check_raises, compare, rand
 
 SDPA = "scaled_dot_product_attention"
@@ -42,3 +43,74 @@ def test_errors():
     q = rand(2, 4, 8)
     check_raises(sdpa(is_causal=True), q, q, q, np.ones((4, 4), bool), match="is_causal=True")
     check_raises(sdpa(), q, q, q.astype(np.float64), match="same dtype")
+
+
+# ---- nn.MultiheadAttention ------------------------------------------------------------------
+def mha(state, kw, **call):
+    """``fn(lib, q, k, v, *masks)`` running the same MultiheadAttention (torch's initial state)
+    in either library."""
+    def fn(lib, q, k, v, *masks):
+        m = lib.nn.MultiheadAttention(8, 2, **kw)
+        m.load_state_dict({n: lib.tensor(a) for n, a in state.items()})
+        names = [n for n in ("attn_mask", "key_padding_mask") if n in call]
+        return m(q, k, v, **{n: x for n, x in zip(names, masks)},
+                 **{n: c for n, c in call.items() if n not in names})
+    return fn
+
+
+def torch_state(kw):
+    import torch
+    torch.manual_seed(0)
+    m = torch.nn.MultiheadAttention(8, 2, **kw)
+    return {n: t.detach().numpy().copy() for n, t in m.state_dict().items()}
+
+
+CONFIGS = [dict(), dict(bias=False), dict(kdim=4, vdim=6), dict(add_bias_kv=True),
+           dict(add_zero_attn=True), dict(batch_first=True)]
+
+
+@pytest.mark.parametrize("kw", CONFIGS)
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_multihead_attention(kw, need_weights):
+    state = torch_state(kw)
+    bf = kw.get("batch_first", False)
+    shape = (lambda n, s, e: (n, s, e)) if bf else (lambda n, s, e: (s, n, e))
+    q, k, v = rand(*shape(2, 5, 8)), rand(*shape(2, 3, kw.get("kdim", 8))), rand(
+        *shape(2, 3, kw.get("vdim", 8)))
+    compare(mha(state, kw, need_weights=need_weights), q, k, v)
+    compare(mha(state, kw, need_weights=need_weights, average_attn_weights=False), q, k, v)
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_multihead_attention_masks(need_weights):
+    state = torch_state({})
+    q, k, v = rand(5, 2, 8), rand(3, 2, 8), rand(3, 2, 8)
+    rng = np.random.default_rng(1)
+    bool2d = rng.random((5, 3)) > 0.7
+    pad = np.array([[False, False, True], [False, True, True]])
+    call = dict(need_weights=need_weights)
+    compare(mha(state, {}, attn_mask=None, **call), q, k, v, bool2d)
+    compare(mha(state, {}, attn_mask=None, **call), q, k, v, rand(4, 5, 3))  # (N*H, L, S)
+    compare(mha(state, {}, key_padding_mask=None, **call), q, k, v, pad)
+    compare(mha(state, {}, attn_mask=None, key_padding_mask=None, **call), q, k, v,
+            rand(5, 3), pad.astype(np.float32) * -1e4)
+    causal = np.triu(np.ones((5, 5), bool), 1)  # True: masked out
+    compare(mha(state, {}, attn_mask=None, is_causal=True, **call), q, q, q, causal)
+    compare(mha(state, {}, **call), rand(5, 8), rand(3, 8), rand(3, 8))  # unbatched
+
+
+def test_multihead_attention_module_and_errors():
+    import torch
+    for kw in CONFIGS:
+        e, t = ember.nn.MultiheadAttention(8, 2, **kw), torch.nn.MultiheadAttention(8, 2, **kw)
+        assert repr(e) == repr(t) and list(e.state_dict()) == list(t.state_dict())
+        for n, p in t.named_parameters():
+            assert tuple(dict(e.named_parameters())[n].shape) == tuple(p.shape)
+    with pytest.raises(AssertionError, match="divisible"):
+        ember.nn.MultiheadAttention(8, 3)
+    m = ember.nn.MultiheadAttention(8, 2)
+    x = ember.randn(5, 2, 8)
+    with pytest.raises(RuntimeError, match="Need attn_mask if specifying the is_causal hint"):
+        m(x, x, x, is_causal=True)
+    with pytest.raises(RuntimeError, match="The shape of the 2D attn_mask"):
+        m(x, x, x, attn_mask=ember.zeros(4, 4))

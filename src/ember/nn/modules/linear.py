@@ -8,7 +8,7 @@ from ember.nn.modules.container import Identity
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 
-__all__ = ["Bilinear", "Identity", "Linear"]
+__all__ = ["Bilinear", "Identity", "Linear", "NonDynamicallyQuantizableLinear"]
 
 _SHAPE_ERROR = "mat1 and mat2 shapes cannot be multiplied"
 
@@ -142,3 +142,8 @@ class Bilinear(Module):
     def extra_repr(self):
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A :class:`Linear` under another name: ``nn.MultiheadAttention.out_proj`` (PyTorch names
+    it so to keep quantization tools off it); the name shows in reprs and checkpoints' types."""
