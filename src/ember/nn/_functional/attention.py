@@ -108,7 +108,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
                            "Transformer module method `generate_square_subsequent_mask` to "
                            "create this mask.")
-    attn_mask = _canonical_mask(attn_mask, "attn_mask", query.dtype)
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None  # the hint alone: SDPA masks causally (the mask gets no gradient)
+    else:
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", query.dtype)
+        if key_padding_mask is not None:
+            is_causal = False  # the merged mask is no longer causal
     if E != embed_dim_to_check:
         raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
                              f"got {E}")
@@ -174,7 +179,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         attn_mask = (attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1
                      else attn_mask.view(N, num_heads, -1, S))
     out = scaled_dot_product_attention(q.view(N, num_heads, L, hd), k.view(N, num_heads, S, hd),
-                                       v.view(N, num_heads, S, hd), attn_mask, dropout_p)
+                                       v.view(N, num_heads, S, hd), attn_mask, dropout_p,
+                                       is_causal=is_causal and attn_mask is None)
     out = out.permute(2, 0, 1, 3).reshape(N * L, E)
     out = linear(out, out_proj_weight, out_proj_bias).view(L, N, E)
     return (out if batched else out.squeeze(1)), None
