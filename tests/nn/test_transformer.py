@@ -68,8 +68,9 @@ def test_transformer_end_to_end():
 
 
 def test_structure_reprs_masks_and_errors():
-    for args, kw in ((("Transformer",), dict(d_model=D, nhead=H, num_encoder_layers=1,
-                                              num_decoder_layers=1, dim_feedforward=FF)),
+    whole = dict(d_model=D, nhead=H, num_encoder_layers=1, num_decoder_layers=1,
+                 dim_feedforward=FF)
+    for args, kw in ((("Transformer",), whole),
                      (("TransformerEncoderLayer", D, H, FF), dict(batch_first=True))):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
