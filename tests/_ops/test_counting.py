@@ -225,3 +225,43 @@ def test_cartesian_prod():
     compare(lambda lib, a, b, c: lib.cartesian_prod(a, b, c), rand(2), rand(3), rand(2))
     compare(lambda lib, a: lib.cartesian_prod(a), rand(3))
     check_raises(lambda lib, a: lib.cartesian_prod(a), rand(2, 2), match="Expect a 1D vector")
+
+
+# ---- cummax, cummin, cross, block_diag ---------------------------------------------------
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cummax_cummin(name, dim):
+    x = np.round(rand(4, 5, low=-3, high=3))  # ties: the latest index wins
+    compare(lambda lib, a: getattr(lib, name)(a, dim), x)
+    compare(lambda lib, a: tuple(getattr(a, name)(dim)), x.astype(np.float64))
+    compare(lambda lib, a: getattr(lib, name)(a, dim), rand(3, 4, dtype=I64, low=-3, high=3),
+            grad=False)
+    compare(lambda lib, a: getattr(lib, name)(a, 0), np.array([1.0, np.nan, 2.0, np.nan],
+                                                              np.float32), grad=False)
+    compare(lambda lib, a: getattr(lib, name)(a, 0), np.array(2.5, np.float32))
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1, -1])
+def test_cross(dim):
+    import warnings
+    a, b = rand(3, 3), rand(3, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (dim=None: PyTorch's deprecation warning)
+        compare(lambda lib, x, y: lib.cross(x, y, dim=dim), a, b)
+        sx, sy = ((3, 2), (3, 1)) if dim == 0 else ((2, 3), (1, 3))
+        compare(lambda lib, x, y: x.cross(y, dim), rand(*sx), rand(*sy))  # broadcast
+    check_raises(lambda lib, x, y: lib.cross(x, y, dim=1), rand(2, 2), rand(2, 2),
+                 match="must have length 3")
+    with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
+        check_raises(lambda lib, x, y: lib.cross(x, y), rand(2, 4), rand(2, 4),
+                     match="no dimension of size 3")
+
+
+def test_block_diag():
+    compare(lambda lib, a, b, c: lib.block_diag(a, b, c), rand(2, 2), rand(1, 3), rand(3))
+    compare(lambda lib, a, b: lib.block_diag(a, b), np.array(2.0, np.float32),
+            rand(2, 1, dtype=np.float64))
+    compare(lambda lib, a, b: lib.block_diag(a, b), rand(1, 2, dtype=I64, low=0, high=4),
+            rand(2, 2), grad=False)
+    compare(lambda lib: lib.block_diag(), grad=False)
+    check_raises(lambda lib, a: lib.block_diag(a), rand(1, 1, 1), match="2 or fewer dimensions")

@@ -9,8 +9,9 @@ from ember._tensor import methods, track, view_of, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
-__all__ = ["trace", "rot90", "kron", "cartesian_prod", "tile", "flip", "fliplr", "flipud", "roll",
-           "tril", "triu", "diagonal", "diagonal_scatter", "diag_embed", "diag"]
+__all__ = ["trace", "rot90", "kron", "cartesian_prod", "cross", "block_diag", "tile", "flip",
+           "fliplr", "flipud", "roll", "tril", "triu", "diagonal", "diagonal_scatter",
+           "diag_embed", "diag"]
 
 
 def _zeros(like, shape):
@@ -352,7 +353,77 @@ def cartesian_prod(*tensors):
     return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
 
 
-methods(trace=trace, rot90=rot90, kron=kron,
+def cross(input, other, dim=None, *, out=None):
+    """The cross product of 3-vectors along ``dim`` (the two broadcast together). Without
+    ``dim``: the first dim of size 3, with PyTorch's deprecation warning.
+
+    Example::
+
+        >>> ember.cross(ember.tensor([1., 0., 0.]), ember.tensor([0., 1., 0.]), dim=0)
+        tensor([0., 0., 1.])
+    """
+    import warnings
+    from ember._ops.join import stack
+    from ember._ops.shape import broadcast_tensors
+    a, b = broadcast_tensors(input, other)
+    if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
+                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of linalg.cross in a "
+                      "future release.", UserWarning, stacklevel=2)
+        dim = next((i for i, n in enumerate(a.shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    dim = wrap_dim(dim, a.dim())
+    if input.shape[dim] != 3 or other.shape[dim] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{input.shape[dim]} and {other.shape[dim]}")
+    a0, a1, a2 = a.unbind(dim)
+    b0, b1, b2 = b.unbind(dim)
+    r = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], dim)
+    if out is not None:
+        out.copy_(r)
+        return out
+    return r
+
+
+def block_diag(*tensors):
+    """The tensors as blocks along the diagonal of one matrix, zeros elsewhere (a 0-D tensor is
+    a 1x1 block, a 1-D one a row).
+
+    Example::
+
+        >>> ember.block_diag(ember.ones(2, 2), ember.tensor([[5]]))
+        tensor([[1., 1., 0.],
+                [1., 1., 0.],
+                [0., 0., 5.]])
+    """
+    from ember import _dtype
+    from ember._ops.creation import zeros
+    from ember._ops.join import cat
+    blocks = []
+    for i, t in enumerate(tensors):
+        if t.dim() > 2:
+            raise RuntimeError("torch.block_diag: Input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {t.dim()} dimensions")
+        blocks.append(t.reshape(1, 1) if t.dim() == 0 else t.reshape(1, -1) if t.dim() == 1
+                      else t)
+    dt = _dtype.get_default_dtype()
+    if blocks:
+        dt = blocks[0].dtype
+        for t in blocks[1:]:
+            dt = _dtype.promote_types(dt, t.dtype)
+    width = sum(t.shape[1] for t in blocks)
+    rows, col = [], 0
+    for t in blocks:
+        h, w = t.shape
+        rows.append(cat([zeros(h, col, dtype=dt), t.to(dt), zeros(h, width - col - w, dtype=dt)],
+                        1))
+        col += w
+    return cat(rows, 0) if rows else zeros(1, 0, dtype=dt)  # (PyTorch: shape (1, 0))
+
+
+methods(trace=trace, rot90=rot90, kron=kron, cross=cross,
         repeat=lambda self, *sizes, **kw: repeat(self, *(sizes or (kw["repeats"],))),
         tile=dims_varargs(tile), flip=dims_varargs(flip), fliplr=fliplr, flipud=flipud,
         roll=roll, tril=tril, triu=triu, diagonal=diagonal, diagonal_scatter=diagonal_scatter,

@@ -16,7 +16,7 @@ from ember._tensor import methods, track, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
-__all__ = ["cumsum", "cumprod", "diff"]
+__all__ = ["cumsum", "cumprod", "diff", "cummax", "cummin"]
 
 
 def _acc_dtype(d, dtype):
@@ -206,5 +206,64 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     return x
 
 
-methods(diff=diff, cumsum=cumsum, cumprod=cumprod, cumsum_=inplace_method(cumsum),
+class _CumExtremeBackward(Node):
+    """The gradient goes to where each running extreme was found (``indices``)."""
+
+    def backward(self, g):
+        from ember._ops.creation import zeros_like
+        return zeros_like(g).scatter_add(self.dim, wrap(self.indices), g)
+
+
+class CummaxBackward0(_CumExtremeBackward):
+    pass
+
+
+class CumminBackward0(_CumExtremeBackward):
+    pass
+
+
+def _cum_extreme(input, dim, ufunc, node_cls, name):  # ufunc: 'maximum' or 'minimum'
+    from ember._ops._select import return_types
+    d = input._data
+    xp = xp_of(d)
+    if d.ndim == 0:
+        vals, idx = d.copy(), xp.zeros((), np.int64)
+    else:
+        dim = wrap_dim(dim, d.ndim)
+        vals = getattr(xp, ufunc).accumulate(d, axis=dim) if d.size else d.copy()
+        # the running extreme was found here: equal to it (the latest of ties wins) or NaN
+        here = vals == d
+        if d.dtype.kind in "fc":
+            here |= xp.isnan(d)
+        pos = xp.arange(d.shape[dim], dtype=np.int64).reshape(
+            (-1,) + (1,) * (d.ndim - dim - 1))
+        idx = xp.maximum.accumulate(xp.where(here, pos, 0), axis=dim) if d.size else \
+            xp.zeros(d.shape, np.int64)
+    values = wrap(vals)
+    if STATE.enabled and input._rg:
+        node = node_cls()
+        node.dim, node.indices = dim, idx
+        values = track(vals, node, (input,))
+    return getattr(return_types, name)(values, wrap(idx))
+
+
+def cummax(input, dim):
+    """The running maximum along ``dim`` and where it was found (the latest of equal values;
+    NaN propagates).
+
+    Example::
+
+        >>> ember.cummax(ember.tensor([1., 3., 2., 5.]), 0).values
+        tensor([1., 3., 3., 5.])
+    """
+    return _cum_extreme(input, dim, "maximum", CummaxBackward0, "cummax")
+
+
+def cummin(input, dim):
+    """The running minimum along ``dim`` and where it was found (as :func:`cummax`)."""
+    return _cum_extreme(input, dim, "minimum", CumminBackward0, "cummin")
+
+
+methods(cummax=cummax, cummin=cummin, diff=diff, cumsum=cumsum, cumprod=cumprod,
+        cumsum_=inplace_method(cumsum),
         cumprod_=inplace_method(cumprod))
