@@ -161,3 +161,16 @@ def test_hashable_by_identity():
 
 def test_format():
     assert f"{ember.tensor(1.23456):.2f}" == "1.23"
+
+
+def test_typed_constructors_of_a_tensor_share_it_or_refuse_it():
+    import torch
+    for lib in (torch, ember):
+        t = lib.ones(2)
+        a = lib.FloatTensor(t)
+        a[0] = 5
+        assert t.tolist() == [5.0, 1.0]  # the same memory
+        with pytest.raises(TypeError, match="expected TensorOptions"):
+            lib.FloatTensor(lib.ones(2, dtype=lib.long))
+        with pytest.raises(TypeError, match="data must be a sequence"):
+            lib.FloatTensor(2.5)

@@ -121,8 +121,24 @@ class _TypedTensorMeta(type):
         return isinstance(obj, Tensor) and obj.dtype is cls.dtype and not obj.is_cuda
 
 
+def _options(dt):
+    """PyTorch's text for a tensor type in its legacy constructors' errors."""
+    names = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+             "int32": "int", "int16": "short int", "int8": "signed char",
+             "uint8": "unsigned char", "bool": "bool"}
+    return (f"TensorOptions(dtype={names.get(dt.name, dt.name)}, device=cpu, layout=Strided, "
+            "requires_grad=false (default), pinned_memory=false (default), "
+            "memory_format=(nullopt))")
+
+
 def _typed(name, dt):
     def __new__(cls, *args, device=None):
+        if len(args) == 1 and isinstance(args[0], Tensor):  # shares its memory, as PyTorch's
+            if args[0].dtype is not dt:
+                raise TypeError(f"expected {_options(dt)} (got {_options(args[0].dtype)})")
+            return args[0].view_as(args[0])
+        if len(args) == 1 and isinstance(args[0], (float, complex, bool)):
+            raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
         return Tensor(*args, device=device, dtype=dt)
     doc = (f"``{name}(data)`` or ``{name}(*sizes)``: PyTorch's legacy constructor of "
            f"{dt.name} tensors (a copy of ``data``, or uninitialised); prefer ``ember.tensor``.")

@@ -265,3 +265,25 @@ def test_block_diag():
             rand(2, 2), grad=False)
     compare(lambda lib: lib.block_diag(), grad=False)
     check_raises(lambda lib, a: lib.block_diag(a), rand(1, 1, 1), match="2 or fewer dimensions")
+
+
+def test_addcmul_addcdiv_dtypes_and_value_casts():
+    ints = rand(2, dtype=I64, low=1, high=5)
+    compare(lambda lib, a, b, c: lib.addcmul(a, b, c, value=2.7), ints, ints, ints, grad=False)
+    compare(lambda lib, a, b, c: a.clone().addcmul_(b, c, value=0.5), ints, ints, ints,
+            grad=False)
+    compare(lambda lib, a, b, c: lib.addcmul(a, b, c, value=0.5), rand(2, dtype=np.float16),
+            ints, ints, grad=False)
+    compare(lambda lib, a, b, c: lib.addcdiv(a, b, c, value=1 / 3), rand(2, dtype=np.float64),
+            rand(2, dtype=np.float16, low=1, high=2), rand(2, dtype=np.float16, low=1, high=2),
+            grad=False)
+    compare(lambda lib, a, b, c: lib.addcmul(a, b, c, value=True), rand(2), rand(2), rand(2))
+    check_raises(lambda lib, a: lib.addcmul(a, a, a, value=1 + 1j), rand(2), match="overflow")
+
+
+def test_argument_checks_like_torch():
+    check_raises(lambda lib, a: lib.bincount(a), np.array([True, False]), match="Bool")
+    check_raises(lambda lib, a, r: lib.repeat_interleave(a, r), rand(2),
+                 np.array([1.0, 2.0], np.float32), match="Float")
+    check_raises(lambda lib, a: lib.repeat_interleave(a, 2.0), rand(2))
+    compare(lambda lib, a: lib.nan_to_num(a, nan=None), np.array([np.nan, 1.0], np.float32))

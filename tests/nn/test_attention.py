@@ -114,3 +114,38 @@ def test_multihead_attention_module_and_errors():
         m(x, x, x, is_causal=True)
     with pytest.raises(RuntimeError, match="The shape of the 2D attn_mask"):
         m(x, x, x, attn_mask=ember.zeros(4, 4))
+
+
+def test_rows_masked_whole_by_a_float_mask_have_finite_gradients():
+    """A row that may attend to nothing gives zeros and zero gradients (a NaN there would spread
+    into every gradient); a NaN in the inputs still propagates, as in torch."""
+    m = np.zeros((4, 4), np.float32)
+    m[0] = -np.inf
+    compare(sdpa(), rand(4, 8), rand(4, 8), rand(4, 6), m)
+    q = rand(4, 8)
+    q[2, 0] = np.nan
+    compare(sdpa(), q, rand(4, 8), rand(4, 6), np.ones((4, 4), bool), grad=False)
+
+
+def test_padded_causal_attention_through_multihead_attention():
+    state = torch_state({})
+    pad = np.array([[False] * 4, [True, True, False, False]])  # left-padded
+    causal = np.triu(np.full((4, 4), -np.inf, np.float32), 1)
+    compare(mha(state, {}, attn_mask=None, key_padding_mask=None, need_weights=False),
+            rand(4, 2, 8), rand(4, 2, 8), rand(4, 2, 8), causal, pad)
+
+
+def test_mask_dtype_and_static_keys():
+    q = rand(2, 4, 8)
+    check_raises(sdpa(), q, q, q, np.ones((4, 4), np.int64), match="Expected attn_mask dtype")
+
+    def with_static(lib, x, sk, sv):
+        import torch
+        torch.manual_seed(0)
+        state = {n: t.detach().numpy() for n, t in
+                 torch.nn.MultiheadAttention(8, 2).state_dict().items()}
+        w = {n: lib.tensor(a) for n, a in state.items()}
+        return lib.nn.functional.multi_head_attention_forward(
+            x, x, x, 8, 2, w["in_proj_weight"], w["in_proj_bias"], None, None, False, 0.0,
+            w["out_proj.weight"], w["out_proj.bias"], static_k=sk, static_v=sv)
+    compare(with_static, rand(3, 2, 8), rand(4, 5, 4), rand(4, 5, 4))

@@ -69,3 +69,10 @@ def test_old_checkpoints_with_unused_running_stats_are_refused():
     sd._metadata = {"": {}}  # no version: a pre-0.4 checkpoint
     with pytest.raises(RuntimeError, match="Unexpected running stats buffer"):
         ember.nn.InstanceNorm1d(3).load_state_dict(sd)
+
+
+def test_running_statistics_of_another_dtype():
+    def run(lib, t):
+        mean, var = lib.zeros(3), lib.ones(3)  # float32 statistics, float64 input
+        return lib.nn.functional.instance_norm(t, mean, var), mean, var
+    compare(run, rand(2, 3, 5, dtype=np.float64))

@@ -398,7 +398,8 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
         r = input.clone()
     else:
         xp = xp_of(d)
-        filled = wrap(xp.nan_to_num(d, nan=nan, posinf=posinf, neginf=neginf))
+        filled = wrap(xp.nan_to_num(d, nan=0.0 if nan is None else nan, posinf=posinf,
+                                    neginf=neginf))
         r = where(isfinite(input), input, filled)
     if out is not None:
         out.copy_(r)

@@ -1,8 +1,9 @@
 """Counting, searching and repeating: ``unique``, ``bincount``, ``isin``, ``searchsorted``,
 ``bucketize``, ``repeat_interleave``, ``meshgrid``.
 
-``unique``, ``bincount`` and the searches have no gradient (as in PyTorch); ``repeat_interleave`` is an
-``index_select`` and ``meshgrid`` a set of expanded views, so both get theirs from those ops.
+``unique``, ``bincount`` and the searches have no gradient (as in PyTorch); ``repeat_interleave``
+is an ``index_select`` and ``meshgrid`` a set of expanded views, so both get theirs from those
+ops.
 """
 import warnings
 
@@ -75,7 +76,7 @@ def bincount(input, weights=None, minlength=0):
         tensor([0, 2, 0, 1])
     """
     d = input._data
-    if d.dtype.kind not in "biu":
+    if d.dtype.kind not in "iu":
         raise NotImplementedError(f'"bincount_cpu" not implemented for \'{type_name(d.dtype)}\'')
     if d.ndim != 1 or d.size and int(d.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
@@ -201,6 +202,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     n = x.shape[dim]
     if isinstance(repeats, Tensor):
         r = repeats._data
+        if r.dtype.kind not in "iu":
+            raise NotImplementedError('"repeat_interleave_cpu" not implemented for '
+                                      f"'{type_name(r.dtype)}'")
         if r.ndim > 1:
             raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
         if r.size == 1:
@@ -209,6 +213,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             raise RuntimeError("repeats must have the same size as input along dim, but got "
                                f"repeats.size(0) = {r.shape[0]} and input.size({dim}) = {n}")
     else:
+        if not isinstance(repeats, (int, np.integer)) or isinstance(repeats, bool):
+            raise TypeError("repeat_interleave(): argument 'repeats' must be int or Tensor, not "
+                            f"{type(repeats).__name__}")
         r = np.asarray(repeats)
     if r.ndim == 0:
         r = np.full(n, int(r), np.int64)

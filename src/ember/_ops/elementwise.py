@@ -316,15 +316,34 @@ def lerp(input, end, weight, *, out=None):
     return _out(wrap(r), out)
 
 
+def _addc(input, tensor1, tensor2, value, combine):
+    """``input + value * tensor1 (*|/) tensor2`` in the three tensors' common dtype, ``value``
+    cast to it first (truncated for integers), multiplied in that order: PyTorch's rounding."""
+    from ember import _dtype
+    dt = _dtype.promote_types(_dtype.promote_types(input.dtype, tensor1.dtype), tensor2.dtype)
+    if isinstance(value, complex) and not dt.is_complex:
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPES.get(dt.name, dt.name)} "
+                           "without overflow")
+    value = (complex(value) if dt.is_complex else float(value) if dt.is_floating_point
+             else int(value))
+    a, b, c = (t if t.dtype == dt else t.to(dt) for t in (input, tensor1, tensor2))
+    return add(a, combine(mul(b, value), c))
+
+
+_C_TYPES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int"}
+
+
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
-    """``input + value * tensor1 * tensor2``, multiplied in that order (PyTorch's rounding).
+    """``input + value * tensor1 * tensor2``, in the tensors' common dtype (``value`` cast to it)
+    and multiplied in that order (PyTorch's rounding).
 
     Example::
 
         >>> ember.addcmul(ember.ones(2), ember.tensor([2., 3.]), ember.tensor([4., 5.]), value=0.5)
         tensor([5.0000, 8.5000])
     """
-    return _out(add(input, mul(mul(tensor1, value), tensor2)), out)
+    return _out(_addc(input, tensor1, tensor2, value, mul), out)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
@@ -344,7 +363,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
             "to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
             "float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
-    return _out(add(input, div(mul(tensor1, value), tensor2)), out)
+    return _out(_addc(input, tensor1, tensor2, value, div), out)
 
 
 def _c_name(t):

@@ -2,15 +2,20 @@
 as PyTorch's reference implementation (so gradients, including second ones, come for free)."""
 import math
 
-from ember._ops.compare import isnan, where
+from ember._ops.compare import where
 from ember._ops.counting import repeat_interleave
 from ember._ops.creation import ones
 from ember._ops.softmax import softmax
-from ember._tensor import Tensor
+from ember._tensor import Tensor, wrap
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half"}
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "int64": "long int", "int32": "int"}
+
+
+def _c_name(t):
+    return _C_NAMES.get(t.dtype.name, t.dtype.name)
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
@@ -39,7 +44,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         ember.Size([2, 4, 5, 8])
     """
     if not query.dtype == key.dtype == value.dtype:
-        n = [_C_NAMES.get(t.dtype.name, t.dtype.name) for t in (query, key, value)]
+        n = [_c_name(t) for t in (query, key, value)]
         raise RuntimeError("Expected query, key, and value to have the same dtype, but got "
                            f"query.dtype: {n[0]} key.dtype: {n[1]} and value.dtype: {n[2]} "
                            "instead.")
@@ -56,13 +61,27 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         causal = ones(L, S, dtype=bool, device=query.device).tril()
         scores = scores.masked_fill(causal.logical_not(), -math.inf)
     if isinstance(attn_mask, Tensor):
+        if attn_mask.dtype.name != "bool" and not attn_mask.dtype.is_floating_point \
+                and attn_mask.dtype != query.dtype:
+            raise RuntimeError("Expected attn_mask dtype to be bool or float or to match query "
+                               f"dtype, but got attn_mask.dtype: {_c_name(attn_mask)} and  "
+                               f"query.dtype: {_c_name(query)} instead.")
         if attn_mask.dtype.name == "bool":
             scores = scores.masked_fill(attn_mask.logical_not(), -math.inf)
         else:
             scores = scores + attn_mask
+    dead = None
+    if attn_mask is not None or is_causal:
+        # rows with nothing to attend to give zeros, as PyTorch's CPU kernel: a constant before
+        # the softmax and 0 after it, so that no NaN reaches the forward or the backward
+        dead = wrap((scores._data == -math.inf).all(-1, keepdims=True))
+        if dead._data.any():
+            scores = where(dead, 0.0, scores)
+        else:
+            dead = None
     weights = softmax(scores, -1)
-    if attn_mask is not None or is_causal:  # rows with nothing to attend to: zeros, not NaN
-        weights = where(isnan(weights), 0.0, weights)
+    if dead is not None:
+        weights = where(dead, 0.0, weights)
     if dropout_p > 0.0:
         from ember.nn._functional.dropout import dropout
         weights = dropout(weights, dropout_p, True)
@@ -87,8 +106,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  out_proj_weight, out_proj_bias, training=True,
                                  key_padding_mask=None, need_weights=True, attn_mask=None,
                                  use_separate_proj_weight=False, q_proj_weight=None,
-                                 k_proj_weight=None, v_proj_weight=None,
-                                 average_attn_weights=True, is_causal=False):
+                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
+                                 static_v=None, average_attn_weights=True, is_causal=False):
     """The computation of ``nn.MultiheadAttention`` (sequence-first ``(L, N, E)`` inputs, or
     unbatched ``(L, E)``), as PyTorch's function of the same name. Returns ``(output, weights)``
     (``weights`` None unless ``need_weights``). In boolean masks True means *masked out*."""
@@ -138,13 +157,19 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         else:
             raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
     if bias_k is not None and bias_v is not None:
+        if static_k is not None or static_v is not None:
+            raise AssertionError("bias cannot be added to static key.")
         k = cat([k, bias_k.repeat(1, N, 1)])
         v = cat([v, bias_v.repeat(1, N, 1)])
         attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
         key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
     q = q.reshape(L, N * num_heads, hd).transpose(0, 1)
-    k = k.reshape(k.shape[0], N * num_heads, hd).transpose(0, 1)
-    v = v.reshape(v.shape[0], N * num_heads, hd).transpose(0, 1)
+    k, v = (s if s is not None else t.reshape(t.shape[0], N * num_heads, hd).transpose(0, 1)
+            for s, t in ((static_k, k), (static_v, v)))
+    for s, name in ((static_k, "static_k"), (static_v, "static_v")):
+        if s is not None and (s.shape[0] != N * num_heads or s.shape[2] != hd):
+            raise AssertionError(f"expecting {name} of shape ({N * num_heads}, *, {hd}), but got "
+                                 f"{tuple(s.shape)}")
     if add_zero_attn:
         zero = zeros((N * num_heads, 1, hd), dtype=k.dtype, device=k.device)
         k, v = cat([k, zero], 1), cat([v, zero], 1)

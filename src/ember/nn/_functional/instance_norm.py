@@ -40,8 +40,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                            "use_input_stats is false")
     b, c = size[0], size[1]
 
-    def repeated(t):
-        return None if t is None else t.repeat(b)
+    def repeated(t):  # (in the input's dtype: running stats may be kept in another)
+        return None if t is None else t.repeat(b).to(input.dtype)
     mean, var = repeated(running_mean), repeated(running_var)
     out = batch_norm(input.reshape([1, b * c] + size[2:]), mean, var, repeated(weight),
                      repeated(bias), use_input_stats, momentum, eps)
