@@ -31,3 +31,12 @@ class Variable(metaclass=_VariableMeta):
         if requires_grad:
             data.requires_grad_(True)
         return data
+
+
+def __getattr__(name):
+    # NOTE: ``ember.autograd.functional`` loads on first use: this package is imported while
+    # ember's Tensor type is being defined, before the ops that module builds on exist
+    if name == "functional":
+        import importlib
+        return importlib.import_module("ember.autograd.functional")
+    raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")
