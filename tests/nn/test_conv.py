@@ -136,18 +136,21 @@ def test_conv_transpose_1d_3d(xs, ws, kw, dtype):
     compare(conv_t(n, **kw), rand(*xs, dtype=dtype), rand(*ws, dtype=dtype), b)
 
 
-@pytest.fixture(params=["channels-first", "channels-last", "channels-first-2-threads",
-                        "channels-last-2-threads"])
+@pytest.fixture(params=["channels-first", "channels-last", "narrow", "channels-first-2-threads",
+                        "channels-last-2-threads", "narrow-2-threads"])
 def two_image_chunks(request, monkeypatch):
     """Convolutions run over the batch in chunks, with columns channels-first or (one group)
-    channels-last, the chunks dealt out to threads: force chunks of two images (and a last one of
-    one), in each layout, on one thread and on two, so that the chunk loop, the reused buffers,
-    the partial last chunk and the threads' shares of the weight gradient are exercised."""
+    channels-last, and weight gradients of few columns image by image (``narrow``), the chunks
+    dealt out to threads: force chunks of two images (and a last one of one), in each layout, on
+    one thread and on two, so that the chunk loop, the reused buffers, the partial last chunk and
+    the threads' shares of the weight gradient are exercised."""
     from ember._ops import _conv_chunks, _parallel
     monkeypatch.setattr(_conv_chunks, "_chunk", lambda x, per_image, nl: 2)
     last = request.param.startswith("channels-last")
     monkeypatch.setattr(_conv_chunks, "_channels_last",
                         lambda C, g, groups, xp, B: last and groups == 1)
+    if not request.param.startswith("narrow"):
+        monkeypatch.setattr(_conv_chunks, "_NARROW", 0)
     threads = 2 if request.param.endswith("2-threads") else 1
     monkeypatch.setattr(_parallel, "workers", lambda parts: max(1, min(parts, threads)))
 
@@ -173,6 +176,29 @@ def test_conv1d_3d_in_chunks(two_image_chunks):
             rand(4, 2, 3, 1, 3), rand(4))
     compare(conv_t(1, stride=2, padding=1, output_padding=1), rand(5, 3, 7), rand(3, 4, 3),
             rand(4))
+
+
+@pytest.mark.parametrize("fn,xs,ws", [
+    (conv(2), (3, 1, 10, 9), (4, 1, 3, 3)),                              # MNIST's first conv
+    (conv(2, stride=2, padding=(1, 2), dilation=(2, 1)), (2, 3, 9, 8), (5, 3, 3, 3)),
+    (conv(1, padding=1), (3, 2, 11), (4, 2, 5)),
+    (conv(3, padding=1), (2, 1, 4, 5, 3), (3, 1, 3, 2, 3)),
+])
+@pytest.mark.parametrize("bias", [True, False])
+def test_narrow_weight_gradient(fn, xs, ws, bias, monkeypatch):
+    """Weight gradients of few columns go image by image through ``narrow_weight_grad`` (the
+    bias gradient with them), whether or not the input needs a gradient too."""
+    from ember._ops import _conv_chunks
+    calls = []
+    real = _conv_chunks.narrow_weight_grad
+    monkeypatch.setattr(_conv_chunks, "narrow_weight_grad",
+                        lambda *a: calls.append(a[-1]) or real(*a))
+    b = (rand(ws[0]),) if bias else ()
+    compare(fn, rand(*xs), rand(*ws), *b)
+    x = ember.tensor(rand(*xs))  # an input that needs no gradient: the weight's alone
+    w = ember.tensor(rand(*ws), requires_grad=True)
+    fn(ember, x, w).sum().backward()
+    assert calls == [bias, False] and w.grad is not None
 
 
 SMALL_MAPS = [  # output maps of at most 4 positions: one product per position over its taps

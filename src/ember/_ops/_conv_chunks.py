@@ -22,7 +22,7 @@ import numpy as np
 
 from ember._backend import xp_of
 from ember._ops import _conv_small, _parallel
-from ember._ops._im2col import Fold, _overlap, _prod, extent, windows
+from ember._ops._im2col import Fold, _overlap, _prod, extent, padded, windows
 
 # NOTE: a few MB of columns per chunk (L2 is 1 MB a core, L3 tens of MB); but at least
 # _MIN_COLUMNS column vectors, or the products get too thin for BLAS to run at full speed
@@ -249,6 +249,50 @@ def backward(x, w, gy, g, groups, need_x=True, need_w=True, wshape=None):
 
     gws = _parallel.run(part, nt)
     return gx, (sum(gws[1:], gws[0]).reshape(wshape) if need_w else None)
+
+
+# NOTE: up to this many columns (input channels times kernel taps), the weight gradient reads the
+# output gradient as it lies, image by image (measured: the MNIST network's first convolution,
+# 9 columns, 1.56 -> 0.58 ms with its bias gradient)
+_NARROW = 32
+
+
+def narrow(gy, g, groups, wshape):
+    """Whether :func:`narrow_weight_grad` suits this weight gradient: few columns (a first layer
+    over 1-3 channels), one group, NumPy."""
+    return xp_of(gy) is np and groups == 1 and wshape[1] * _prod(wshape[2:]) <= _NARROW
+
+
+def narrow_weight_grad(x, gy, g, wshape, need_b):
+    """The weight gradient of :func:`forward` (and the bias gradient, else None) for few
+    columns: per image ``gy_b (O, L) @ [cols_b, 1] (L, C * prod(K) + 1)``. The products read
+    ``gy`` in its own layout, without the transposed copy :func:`backward` makes: with few
+    columns that copy, not the product, is the cost. The column of ones gives the bias's sums
+    in the same pass."""
+    B, O = gy.shape[:2]
+    K, C = tuple(wshape[2:]), wshape[1]
+    nk, nl, d = _prod(K), _prod(g.L), len(K)
+    width = C * nk + (1 if need_b else 0)
+    nb = _chunk(gy, max(nl * width, O * nl), nl)
+    parts, nt = _split(B, nb)
+    # (n, C, *K, *L) windows -> (n, *L, C, *K) columns
+    order = (0,) + tuple(range(2 + d, 2 + 2 * d)) + (1,) + tuple(range(2, 2 + d))
+
+    def part(i):
+        cols = np.empty((max(min(nb, B), 1), nl, width), gy.dtype)
+        if need_b:
+            cols[..., -1] = 1
+        acc = np.zeros((O, width), gy.dtype)
+        for b0, b1 in parts[i]:
+            n = b1 - b0
+            win = windows(padded(x[b0:b1], g, K), g, K)
+            cols[:n, :, :C * nk].reshape((n,) + tuple(g.L) + (C,) + K)[...] = win.transpose(order)
+            acc += np.matmul(gy[b0:b1].reshape(n, O, nl), cols[:n]).sum(0)
+        return acc
+
+    acc = sum(_parallel.run(part, nt))
+    gw = np.ascontiguousarray(acc[:, :C * nk]).reshape(wshape)
+    return gw, (np.ascontiguousarray(acc[:, -1]) if need_b else None)
 
 
 def _weight_last(w):

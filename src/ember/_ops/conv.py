@@ -40,12 +40,8 @@ class ConvolutionBackward0(Node):
         x, w = self.saved_tensors
         nx, nw, nb = (e is not None for e in self._next)
         g, groups = self.geom, self.groups
-        if nb:
-            gb = gy.sum((0,) + tuple(range(2, gy._data.ndim))) if STATE.enabled else \
-                wrap(_channel_sums(gy._data))
-        else:
-            gb = None
         if STATE.enabled:  # create_graph: differentiable compositions of the primitives
+            gb = gy.sum((0,) + tuple(range(2, gy._data.ndim))) if nb else None
             gx = _conv(gy, w, None, g, groups, not self.transposed) if nx else None
             if nw:
                 gw = (_weight_grad(gy, x, g, groups, self.wshape) if self.transposed
@@ -54,18 +50,22 @@ class ConvolutionBackward0(Node):
                 gw = None
             return gx, gw, gb
         gyd = gy._data
-        gx = gw = None
-        if not self.transposed:
-            gx, gw = C_.backward(x._data if nw else None, w._data if nx else None, gyd, g, groups,
-                                 nx, nw, self.wshape)
-        else:  # the roles of input and output swap
+        gx = gw = gb = None
+        if self.transposed:  # the roles of input and output swap
             if nx:
                 gx = C_.forward(gyd, w._data, g, groups)
             if nw:
                 gw = C_.backward(gyd, None, x._data, g, groups, False, True, self.wshape)[1]
-        gx = None if gx is None else wrap(gx)
-        gw = None if gw is None else wrap(gw)
-        return gx, gw, gb
+        elif nw and C_.narrow(gyd, g, groups, self.wshape):  # (the bias gradient comes with it)
+            gw, gb = C_.narrow_weight_grad(x._data, gyd, g, self.wshape, nb)
+            if nx:
+                gx = C_.backward(None, w._data, gyd, g, groups, True, False, self.wshape)[0]
+        else:
+            gx, gw = C_.backward(x._data if nw else None, w._data if nx else None, gyd, g, groups,
+                                 nx, nw, self.wshape)
+        if nb and gb is None:
+            gb = _channel_sums(gyd)
+        return tuple(None if a is None else wrap(a) for a in (gx, gw, gb))
 
 
 def _channel_sums(gy):
