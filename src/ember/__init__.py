@@ -42,7 +42,8 @@ random = _ops.random  # ``ember.random.manual_seed`` as ``torch.random.manual_se
 # ``ember.nn`` / ``import ember.nn as nn`` work as usual.
 _LAZY = {"nn": "ember.nn", "optim": "ember.optim", "utils": "ember.utils", "vision": "ember.vision",
          "cuda": "ember.cuda", "serialization": "ember.serialization",
-         "save": "ember.serialization", "load": "ember.serialization"}
+         "save": "ember.serialization", "load": "ember.serialization", "linalg": "ember.linalg",
+         "special": "ember.special"}
 # torch's top-level twins of activation functions that live in nn.functional
 _LAZY.update(dict.fromkeys(("selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_",
                             "threshold", "threshold_", "hardshrink"), "ember.nn.functional"))

@@ -1,0 +1,2 @@
+"""``ember.linalg``: PyTorch's ``torch.linalg`` namespace (being written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""``ember.special``: PyTorch's ``torch.special`` namespace (being written)."""
+__all__ = []
