@@ -13,6 +13,13 @@ _short_spin = "OPENBLAS_THREAD_TIMEOUT" in _os.environ or "numpy" not in _sys.mo
 if "numpy" not in _sys.modules:
     _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "16")
 
+import warnings as _warnings  # noqa: E402
+
+# NOTE: PyTorch computes IEEE results (inf, NaN) silently; NumPy warns when ember's kernels make
+# them. Only warnings raised from ember's own code are ignored: the user's NumPy code still warns.
+_warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero|underflow) encountered",
+                         RuntimeWarning, r"ember(\.|$)")
+
 from ember import _ops  # noqa: E402
 from ember import _backend  # noqa: E402
 from ember._backend import device  # noqa: E402

@@ -57,7 +57,27 @@ def with_scalar(ad, s):
             raise TypeError(f"unsupported operand type: {type(s).__name__}")
     if cat > _KCAT[ad.dtype.kind]:
         ad = ad.astype(_cat_default(cat))
+    elif cat == 1 and ad.dtype.kind in "iu":
+        s = _in_range(s, ad.dtype)
     return ad, s
+
+
+_INT_RANGE = {}
+
+
+def _in_range(s, dt):
+    """An int scalar for an integer array: wrapped into ``dt``'s range, as PyTorch converts it
+    (``int32_tensor + 2**40`` adds 0, ``uint8_tensor - 1`` wraps), where NumPy 2 raises
+    OverflowError; beyond int64 PyTorch raises it too."""
+    lo, hi = _INT_RANGE.get(dt) or _INT_RANGE.setdefault(dt, (int(np.iinfo(dt).min),
+                                                             int(np.iinfo(dt).max)))
+    if lo <= s <= hi:
+        return s
+    if s < -2 ** 63:
+        raise OverflowError("can't convert negative int to unsigned")
+    if s >= 2 ** 64:
+        raise OverflowError("int too big to convert")
+    return int(np.array(s & (2 ** 64 - 1), np.uint64).astype(dt))
 
 
 def binary_operands(a, b):
