@@ -69,8 +69,10 @@ def _in_range(s, dt):
     """An int scalar for an integer array: wrapped into ``dt``'s range, as PyTorch converts it
     (``int32_tensor + 2**40`` adds 0, ``uint8_tensor - 1`` wraps), where NumPy 2 raises
     OverflowError; beyond int64 PyTorch raises it too."""
-    lo, hi = _INT_RANGE.get(dt) or _INT_RANGE.setdefault(dt, (int(np.iinfo(dt).min),
-                                                             int(np.iinfo(dt).max)))
+    rng = _INT_RANGE.get(dt)
+    if rng is None:
+        rng = _INT_RANGE[dt] = int(np.iinfo(dt).min), int(np.iinfo(dt).max)
+    lo, hi = rng
     if lo <= s <= hi:
         return s
     if s < -2 ** 63:
