@@ -160,6 +160,25 @@ def test_searchsorted_and_bucketize(right, int32):
                                                   sorter=o), v, order, seq, grad=False)
 
 
+@pytest.mark.parametrize("right", [False, True])
+def test_searchsorted_with_nans_in_the_sequence(right):
+    """PyTorch's binary search steps right past a NaN it meets (its comparisons are false);
+    NumPy orders NaN last: the results differ, and ember gives torch's."""
+    nan = np.nan
+    seq = np.array([1, 2, nan, 3, 4, nan, nan], np.float32)
+    v = np.array([nan, 0, 1, 2, 2.5, 3, 4, 5], np.float32)
+    compare(lambda lib, s, x: lib.searchsorted(s, x, right=right), seq, v, grad=False)
+    compare(lambda lib, s, x: lib.searchsorted(s, x, right=right), np.array([1, 2, 3, nan]), v,
+            grad=False)
+    compare(lambda lib, s: lib.searchsorted(s, 2.0, right=right), seq, grad=False)
+    rows = np.array([[0, 1, nan, 2], [nan, 1, 2, 3], [0, 1, 2, 3]], np.float32)
+    compare(lambda lib, s, x: lib.searchsorted(s, x, right=right), rows,
+            np.array([[1, 2.5], [0, 3], [nan, 2]], np.float32), grad=False)
+    order = np.array([3, 0, 2, 1], np.int64)
+    compare(lambda lib, s, o, x: lib.searchsorted(s, x, right=right, sorter=o),
+            np.array([2, 0, nan, 1], np.float32), order, v, grad=False)
+
+
 def test_search_errors():
     seq = np.arange(4, dtype=np.float32)
     check_raises(lambda lib, s: lib.searchsorted(s, 1.0, right=True, side="left"), seq,
@@ -195,6 +214,8 @@ def test_trace():
     compare(lambda lib, a: lib.trace(a), rand(3, 4))
     compare(lambda lib, a: a.trace(), rand(4, 2, dtype=np.float64))
     compare(lambda lib, a: lib.trace(a), rand(3, 3, dtype=I64, low=-5, high=5), grad=False)
+    check_raises(lambda lib, a: lib.trace(a), np.ones((2, 2), bool),
+                 match="not implemented for 'Bool'")
     check_raises(lambda lib, a: lib.trace(a), rand(3), match="expected a matrix")
     check_raises(lambda lib, a: lib.diff(a), np.array(1.0, np.float32), match="one-dimensional")
 
@@ -287,3 +308,9 @@ def test_argument_checks_like_torch():
                  np.array([1.0, 2.0], np.float32), match="Float")
     check_raises(lambda lib, a: lib.repeat_interleave(a, 2.0), rand(2))
     compare(lambda lib, a: lib.nan_to_num(a, nan=None), np.array([np.nan, 1.0], np.float32))
+
+
+def test_unique_along_a_dim_of_a_tensor_with_another_empty_dim():
+    compare(lambda lib, a: lib.unique(a, dim=0), np.ones((0, 3), np.float32), grad=False)
+    check_raises(lambda lib, a: lib.unique(a, dim=0), np.ones((2, 0), np.float32),
+                 match="0 sized dimensions")

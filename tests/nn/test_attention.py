@@ -149,3 +149,9 @@ def test_mask_dtype_and_static_keys():
             x, x, x, 8, 2, w["in_proj_weight"], w["in_proj_bias"], None, None, False, 0.0,
             w["out_proj.weight"], w["out_proj.bias"], static_k=sk, static_v=sv)
     compare(with_static, rand(3, 2, 8), rand(4, 5, 4), rand(4, 5, 4))
+
+
+@pytest.mark.parametrize("shapes", [((3,), (3,), (3,)), ((2, 3), (3,), (2, 3))])
+def test_sdpa_refuses_one_dimensional_inputs(shapes):
+    check_raises(lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(q, k, v),
+                 *(rand(*s) for s in shapes), match="at least 2 dimensional")

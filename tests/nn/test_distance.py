@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import ember
-from helpers import compare, rand
+from helpers import check_raises, compare, rand
 
 
 @pytest.mark.parametrize("p", [1.0, 2.0, 3.0, float("inf")])
@@ -23,3 +23,8 @@ def test_cosine_similarity_module(dim):
     assert repr(ember.nn.CosineSimilarity(dim)) == repr(torch.nn.CosineSimilarity(dim))
     assert repr(ember.nn.PairwiseDistance(keepdim=True)) == repr(
         torch.nn.PairwiseDistance(keepdim=True))
+
+
+def test_cosine_similarity_refuses_negative_eps():
+    check_raises(lambda lib, a: lib.nn.functional.cosine_similarity(a, a, eps=-1.0),
+                 rand(2, 3), match="eps must be non-negative, got: -1")

@@ -49,6 +49,9 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         shape = d.shape
     else:
         dim = _wrap_dim(dim, d.ndim)
+        if any(n == 0 for i, n in enumerate(d.shape) if i != dim):
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
+                               "cannot be applied")
         res = xp.unique(d, axis=dim, **kw)
         shape = (d.shape[dim],)
     if not (return_inverse or return_counts):
@@ -142,6 +145,15 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     xp = xp_of(seq)
     how = "right" if right else "left"
     srt = None if sorter is None else sorter._data
+    if seq.dtype.kind == "f" and seq.size and bool(xp.isnan(seq).any()):
+        s2 = seq.reshape(-1, seq.shape[-1])
+        if seq.ndim > 1 and (v.ndim != seq.ndim or v.shape[:-1] != seq.shape[:-1]):
+            s2 = None  # (the error below)
+        else:
+            v2 = v.reshape(s2.shape[0], -1)
+            o2 = None if srt is None else srt.reshape(s2.shape)
+            r = _bisect(xp, s2, v2, right, o2).reshape(v.shape)
+            return wrap(xp.asarray(r, dtype=np.int32 if out_int32 else np.int64))
     if seq.ndim == 1:
         r = xp.searchsorted(seq, v, side=how, sorter=srt)
     else:
@@ -156,6 +168,26 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                                       sorter=None if o2 is None else o2[i])
                       for i in range(s2.shape[0])]).reshape(v.shape)
     return wrap(xp.asarray(r, dtype=np.int32 if out_int32 else np.int64))
+
+
+def _bisect(xp, s2, v2, right, o2):
+    """PyTorch's binary search of each row of ``v2`` in the same row of ``s2`` (through the
+    sorter ``o2``), all rows at once. For sequences with NaNs: NumPy orders NaN last, while
+    PyTorch's comparisons with NaN are false, so its search steps right past a NaN it meets."""
+    n = s2.shape[1]
+    lo = xp.zeros(v2.shape, np.int64)
+    hi = xp.full(v2.shape, n, np.int64)
+    rows = xp.arange(s2.shape[0])[:, None]
+    while True:
+        active = lo < hi
+        if not bool(active.any()):
+            return lo
+        mid = (lo + hi) >> 1
+        at = xp.minimum(mid, n - 1)
+        mv = s2[rows, at if o2 is None else o2[rows, at]]
+        onward = ~(mv > v2) if right else ~(mv >= v2)
+        lo = xp.where(active & onward, mid + 1, lo)
+        hi = xp.where(active & ~onward, mid, hi)
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):

@@ -40,6 +40,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """
     from ember._ops.shape import broadcast_tensors
     from ember._ops.stats import vector_norm
+    if eps < 0:
+        raise RuntimeError(f"eps must be non-negative, got: {eps:g}")
     dt = _dtype.promote_types(x1.dtype, x2.dtype)
     if not dt.is_floating_point:
         raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
