@@ -271,6 +271,33 @@ def test_out_argument():
         assert o2.sum().item() == 18.0
 
 
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.add(lib.ones(2), 1, out=lib.empty(2, dtype=lib.int64)),      # float -> long
+    lambda lib: lib.exp(lib.ones(2), out=lib.empty(2, dtype=lib.int32)),
+    lambda lib: lib.mul(lib.ones(2), 1j, out=lib.empty(2)),                      # complex -> float
+    lambda lib: lib.atan2(lib.ones(2), lib.ones(2), out=lib.empty(2, dtype=lib.bool)),
+    lambda lib: lib.add(lib.ones(2, requires_grad=True), 1, out=lib.empty(2)),   # autograd
+    lambda lib: lib.hypot(lib.ones(2), lib.ones(2, requires_grad=True), out=lib.empty(2)),
+])
+def test_out_argument_errors(call):
+    """``out=`` refuses a result of a higher category (bool < int < float < complex) and inputs
+    that require grad, with torch's RuntimeErrors."""
+    with pytest.raises(RuntimeError) as want:
+        call(torch)
+    with pytest.raises(RuntimeError) as got:
+        call(ember)
+    assert str(want.value).split("): ")[-1] == str(got.value)
+
+
+def test_out_argument_casts_up_and_works_without_grad():
+    for lib in (torch, ember):
+        o = lib.zeros(2, dtype=lib.float64)
+        assert lib.add(lib.ones(2, dtype=lib.int64), 1, out=o).tolist() == [2.0, 2.0]
+        assert lib.eq(lib.ones(2), 1, out=lib.zeros(2)).tolist() == [1.0, 1.0]   # bool -> float
+        with lib.no_grad():
+            assert lib.add(lib.ones(2, requires_grad=True), 1, out=o).tolist() == [2.0, 2.0]
+
+
 # two tensors of one dtype and no graph take the binary ops' fast path (no promotion, no node)
 SAME_DTYPE = [F32, F64, np.float16, np.int64, np.int32, np.uint8, np.int8, np.complex64, np.bool_]
 

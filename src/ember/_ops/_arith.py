@@ -10,6 +10,7 @@ from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
 
 _INT = "biu"
+_KIND_RANK = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}  # bool < integer < float < complex
 
 
 def _rg(ta, tb):
@@ -21,6 +22,13 @@ def _out(t, out):
     """Honour an ``out=`` argument: copy the result into ``out`` (resized like PyTorch does)."""
     if out is None:
         return t
+    if t._rg and STATE.enabled:
+        raise RuntimeError("functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if _KIND_RANK[t._data.dtype.kind] > _KIND_RANK[out._data.dtype.kind]:
+        from ember._ops.reduce import type_name
+        raise RuntimeError(f"result type {type_name(t._data.dtype)} can't be cast to the desired "
+                           f"output type {type_name(out._data.dtype)}")
     if out._data.shape != t._data.shape:
         out._data = np.empty_like(t._data, dtype=out._data.dtype)
     out._data[...] = t._data
