@@ -282,7 +282,8 @@ class Tensor:
         t._rg = self._rg
         if self.grad is not None:
             t.grad = self.grad.__deepcopy__(memo)
-        t.__dict__.update({k: v for k, v in self.__dict__.items()})
+        # (hooks are not copied, as PyTorch's)
+        t.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_post_acc_hooks"})
         memo[id(self)] = t
         return t
 
@@ -342,6 +343,35 @@ class Tensor:
             self._hooks = {}
         h = _graph.RemovableHandle(self._hooks)
         self._hooks[h.id] = hook
+        return h
+
+    _post_acc_hooks = None  # {id: hook(tensor)} of a leaf, kept in __dict__ when there are any
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor) -> None`` runs in backward right after this leaf's ``.grad`` has been
+        accumulated (e.g. to step an optimizer per parameter, as soon as its gradient is ready).
+
+        Args:
+            hook (callable): called with this tensor; must return None.
+
+        Returns:
+            a handle whose ``remove()`` unregisters the hook.
+
+        Example::
+
+            w = ember.ones(3, requires_grad=True)
+            w.register_post_accumulate_grad_hook(lambda t: print(t.grad))
+            (2 * w).sum().backward()    # prints tensor([2., 2., 2.])
+        """
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = {}
+        h = _graph.RemovableHandle(self._post_acc_hooks)
+        self._post_acc_hooks[h.id] = hook
         return h
 
     @property

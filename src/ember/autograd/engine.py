@@ -104,6 +104,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             grads[i] = None  # so that _store_grad may steal g's memory (see its reference count)
             if g is not None:
                 _store_grad(t, g, create_graph)
+                if t._post_acc_hooks is not None:
+                    _post_accumulate(t)
     finally:
         STATE.enabled = prev
 
@@ -242,6 +244,8 @@ def _execute(roots, retain_graph, create_graph, targets):
                 g = _pre_hooks(node, [g])[0]
             if targets is None:
                 _store_grad(leaf, g, create_graph)
+                if leaf._post_acc_hooks is not None:
+                    _post_accumulate(leaf)
             else:
                 for oi, k in where[node]:
                     captured[k] = g
@@ -374,6 +378,17 @@ def _store_grad(t, g, create_graph):
         old._vc[0] += 1
     else:
         t._grad = old + g
+
+
+def _post_accumulate(t):
+    """Run ``t``'s post-accumulate-grad hooks (``Tensor.register_post_accumulate_grad_hook``)."""
+    for hook in tuple(t._post_acc_hooks.values()):
+        r = hook(t)
+        if r is not None:
+            from ember._tensor import Tensor
+            if not isinstance(r, Tensor):
+                raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+            raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def _checked(node, grads):

@@ -16,3 +16,4 @@ from ember.nn._functional.pooling import *  # noqa: F401,F403
 from ember.nn._functional.vision import *  # noqa: F401,F403
 from ember.nn._functional.channel_dropout import *  # noqa: F401,F403
 from ember.nn._functional.attention import *  # noqa: F401,F403
+from ember.nn._functional.ctc import *  # noqa: F401,F403

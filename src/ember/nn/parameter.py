@@ -1,10 +1,12 @@
 """``Parameter``: a Tensor that a Module registers as one of its parameters; ``Buffer``: a Tensor
-that a Module registers as a buffer when assigned as an attribute."""
+that a Module registers as a buffer when assigned as an attribute; ``UninitializedParameter`` and
+``UninitializedBuffer``: placeholders of the lazy modules, given a shape at the first forward."""
 from collections import OrderedDict
 
 from ember._tensor import Tensor, _init, wrap
 
-__all__ = ["Parameter", "Buffer"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer",
+           "is_lazy"]
 
 _new = object.__new__
 
@@ -66,6 +68,7 @@ class Parameter(Tensor):
         # NOTE: as torch, the values travel as a plain Tensor (self.data), so a pickler that handles
         # Tensors specially (serialization's persistent ids) sees the storage once.
         state = dict(self.__dict__)
+        state.pop("_post_acc_hooks", None)  # hooks are not saved, as PyTorch's
         return (_rebuild_parameter, (self.data, self._rg, OrderedDict(), state))
 
 
@@ -105,3 +108,108 @@ class Buffer(Tensor, metaclass=_BufferMeta):
         t.persistent = persistent
         t._is_buffer = True
         return t
+
+
+_UNINIT_SHAPE = ("Can't access the shape of an uninitialized parameter or buffer. This error "
+                 "usually happens in `load_state_dict` when trying to load an uninitialized "
+                 "parameter into an initialized one. Call `forward` to initialize the parameters "
+                 "before accessing their attributes.")
+
+
+class UninitializedTensorMixin:
+    """What the uninitialized placeholders share: no shape until :meth:`materialize`, which
+    gives them one and turns them into their ``cls_to_become``."""
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Give the tensor ``shape`` (uninitialized values) and turn it into ``cls_to_become``
+        (``Parameter`` or ``Tensor``), keeping the object (modules and optimizers hold it).
+
+        Args:
+            shape (tuple): the shape of the materialized tensor.
+            device, dtype: default to the placeholder's own.
+        """
+        from ember._ops.creation import empty
+        device = self.device if device is None else device
+        dtype = self.dtype if dtype is None else dtype
+        self.data = empty(shape, device=device, dtype=dtype)
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(_UNINIT_SHAPE)
+
+    def share_memory_(self):
+        raise RuntimeError("Can't share memory on an uninitialized parameter or buffer. Call "
+                           "`forward` to initialize the parameters before calling "
+                           "`module.share_memory()`.")
+
+    def __repr__(self):
+        return f"<{self.__class__.__name__}>"
+
+    def __reduce_ex__(self, proto):
+        return (self.__class__, (self.requires_grad,))
+
+
+def is_lazy(param):
+    """Whether ``param`` is an :class:`UninitializedParameter` or :class:`UninitializedBuffer`."""
+    return isinstance(param, UninitializedTensorMixin)
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A parameter without a shape yet (the lazy modules' ``weight`` before the first forward);
+    ``materialize(shape)`` turns it into a :class:`Parameter`.
+
+    Args:
+        requires_grad (bool): Default: ``True``.
+        device, dtype: of the future parameter.
+
+    Example::
+
+        p = nn.parameter.UninitializedParameter()
+        p.materialize((3, 4)); type(p)    # ember.nn.Parameter
+    """
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        from ember._ops.creation import empty
+        t = Parameter.__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
+        return t
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, self.device, self.dtype)
+        return memo[id(self)]
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer without a shape yet (a lazy BatchNorm's ``running_mean``); ``materialize(shape)``
+    turns it into a plain Tensor.
+
+    Args:
+        requires_grad (bool): Default: ``False``.
+        device, dtype: of the future buffer.
+        persistent (bool): whether the buffer goes into ``state_dict``. Default: ``True``.
+    """
+
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad=False, device=None, dtype=None, persistent=True):
+        from ember._ops.creation import empty
+        t = _new(cls)
+        _init(t, empty(0, device=device, dtype=dtype)._data)
+        t.requires_grad_(requires_grad)
+        t.persistent = persistent
+        t._is_buffer = True
+        return t
+
+    def __init__(self, requires_grad=False, device=None, dtype=None, persistent=True):
+        pass
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, self.device, self.dtype)
+        return memo[id(self)]

@@ -14,6 +14,7 @@ from ember.nn.modules.normalization import *  # noqa: F401,F403
 from ember.nn.modules.batchnorm import *  # noqa: F401,F403
 from ember.nn.modules.instancenorm import *  # noqa: F401,F403
 from ember.nn.modules.loss import *  # noqa: F401,F403
+from ember.nn.modules.ctc import *  # noqa: F401,F403
 from ember.nn.modules.conv import *  # noqa: F401,F403
 from ember.nn.modules.rnn import *  # noqa: F401,F403
 from ember.nn.modules.pooling import *  # noqa: F401,F403
@@ -25,6 +26,7 @@ from ember.nn.modules.fold import *  # noqa: F401,F403
 from ember.nn.modules.distance import *  # noqa: F401,F403
 from ember.nn.modules.attention import *  # noqa: F401,F403
 from ember.nn.modules.transformer import *  # noqa: F401,F403
+from ember.nn.modules.lazy import *  # noqa: F401,F403
 
 # every Module class imported above (the families' __all__), in import order
 __all__ = [_n for _n, _v in list(globals().items())
