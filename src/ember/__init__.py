@@ -33,10 +33,16 @@ from ember.autograd import (enable_grad, inference_mode, is_anomaly_check_nan_en
                             is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled, no_grad,
                             set_anomaly_enabled, set_grad_enabled)
 
-# every op family's public functions (``ember.exp``, ``ember.cat``, ``ember.randn`` ...)
+# every op family's public functions (``ember.exp``, ``ember.cat``, ``ember.randn`` ...); the
+# less common families' load on first use (``_ops.LAZY``), their Tensor methods through stubs
 for _family in _ops.FAMILIES:
     globals().update({_name: getattr(_family, _name) for _name in _family.__all__})
-del _family
+_LAZY_OPS = {}
+for _module, (_names, _methods) in _ops.LAZY.items():
+    _LAZY_OPS.update(dict.fromkeys(_names.split(), "ember._ops." + _module))
+    for _name in _methods.split():
+        setattr(Tensor, _name, _ops.lazy_method(_module, _name))
+del _family, _module, _names, _methods, _name
 from ember._api import *  # noqa: E402,F401,F403  (is_tensor, finfo, ...)
 
 half, float, double = float16, float32, float64
@@ -54,6 +60,7 @@ _LAZY = {"nn": "ember.nn", "optim": "ember.optim", "utils": "ember.utils", "visi
 # torch's top-level twins of activation functions that live in nn.functional
 _LAZY.update(dict.fromkeys(("selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_",
                             "threshold", "threshold_", "hardshrink"), "ember.nn.functional"))
+_LAZY.update(_LAZY_OPS)
 
 
 def __getattr__(name):
