@@ -332,20 +332,81 @@ class ErfcBackward0(Node):
         return g * (-_TWO_OVER_SQRT_PI * exp(-(x * x)))
 
 
+# erf(x) / x = P1(x^2) for |x| < 1 (relative error 4e-11) and erf(x) = 1 - exp(-x^2) P2(1/x) for
+# 1 <= |x| <= 4 (absolute error 2e-10): least-squares fits in float64 at Chebyshev nodes, far
+# inside float32's half ulp (3e-8 near 1); past 4, float32's erf is 1
+_ERF_P1 = (1.1283791670627457, -0.37612638477231364, 0.11283782633356608, -0.026865438748370794,
+           0.005221054238465262, -0.0008484404163473912, 0.00011268283317874284,
+           -9.67361239895753e-06)
+_ERF_P2 = (4.010584624993024e-05, 0.5634337819902117, 0.0055360980070210085, -0.2980152210255548,
+           -0.027571223838046457, 0.8089783241550321, -1.3910540998636898, 1.2932053473443696,
+           -0.7281130630194781, 0.2344987769710354, -0.03335525091968227)
+_ERF_BLOCK = 1 << 15  # elements per pass: the float64 temporaries stay in L2
+
+
+def _horner(x, c):
+    r = x * c[-1]
+    for a in c[-2:0:-1]:
+        r += a
+        r *= x
+    r += c[0]
+    return r
+
+
+def _erf_f32(x):
+    """erf of a float32 or float16 array by the fits above, in float64, in cache-sized blocks on
+    threads: within float32's rounding of the exact value, and ~20x faster than ``math.erf``
+    element by element (GELU's kernel)."""
+    x = np.ascontiguousarray(x)
+    r = np.empty(x.shape, x.dtype)
+    xf, rf = x.reshape(-1), r.reshape(-1)
+
+    def part(lo, hi):
+        for b0 in range(lo, hi, _ERF_BLOCK):
+            v = xf[b0:min(hi, b0 + _ERF_BLOCK)].astype(np.float64)
+            a = np.abs(v)
+            small = _horner(a * a, _ERF_P1)
+            small *= a
+            t = np.clip(a, 1.0, 4.0)
+            big = np.exp(-(t * t))
+            big *= _horner(np.reciprocal(t), _ERF_P2)
+            np.subtract(1.0, big, out=big)
+            rf[b0:b0 + len(v)] = np.copysign(np.where(a < 1.0, small, big), v)
+    _parallel.each(part, r.size, r.size)
+    return r
+
+
 def _special(name):
     """``erf``/``erfc`` for an array: SciPy's (or CuPy's) ufunc when installed, else ``math.erf``
-    elementwise. NOTE: NumPy has no erf, and a short rational approximation is not float64-exact."""
+    elementwise; float32's erf by :func:`_erf_f32`. NOTE: NumPy has no erf, and a short rational
+    approximation is not float64-exact."""
     def f(x):
+        if name == "erf" and type(x) is np.ndarray and x.dtype in (np.float32, np.float16):
+            return _erf_f32(x)
         if type(x) is not np.ndarray:
             import cupyx.scipy.special as sp
             return getattr(sp, name)(x)
+        fn = _scipy_special(name)
+        if fn is not None:
+            return fn(x)
+        py = np.frompyfunc(getattr(math, name), 1, 1)
+        return np.asarray(py(x), dtype=x.dtype)
+    return f
+
+
+_SCIPY = []
+
+
+def _scipy_special(name):
+    """SciPy's ufunc ``name``, or None without SciPy. NOTE: tried once: a failed import is not
+    cached by Python and searched for again (about a millisecond) on every call."""
+    if not _SCIPY:
         try:
             import scipy.special as sp
-            return getattr(sp, name)(x)
         except ImportError:
-            py = np.frompyfunc(getattr(math, name), 1, 1)
-            return np.asarray(py(x), dtype=x.dtype)
-    return f
+            sp = None
+        _SCIPY.append(sp)
+    return None if _SCIPY[0] is None else getattr(_SCIPY[0], name)
 
 
 def _rsqrt(x):
