@@ -1,5 +1,7 @@
 """One-input math against torch: values and gradients over shapes and dtypes, integer inputs, edge
 points (abs'(0), relu'(0), sign(nan), rounding halves), numerical gradients and double backward."""
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -163,11 +165,11 @@ def test_unary_gradcheck(name, domain):
     assert gradgradcheck(getattr(ember, name), (t,))
 
 
-@pytest.mark.parametrize("dtype, ulps", [(np.float32, 1), (np.float16, 3)])
+@pytest.mark.parametrize("dtype, ulps", [(np.float32, 1), (np.float16, 4)])
 def test_erf_of_float32_within_an_ulp_of_torch(dtype, ulps):
     """float32 (and float16) erf runs on fitted polynomials in float64, in blocks on threads:
     within one ulp of torch's everywhere, signed zeros, inf and NaN included. (torch's float16
-    erf is itself up to 3 ulps off near 0, where ember's rounds the exact value.)"""
+    erf is itself up to 4 ulps off near 0; ember's is within an ulp of the exact value.)"""
     x = np.concatenate([np.linspace(-6, 6, 100_001), rand(70_000, low=-1.2, high=1.2),
                         [0.0, -0.0, 1e-30, -1e-8, 0.9999999, 1.0, 1.0000001, 3.99, 4.0, 4.01,
                          np.inf, -np.inf, np.nan]]).astype(dtype)
@@ -179,5 +181,7 @@ def test_erf_of_float32_within_an_ulp_of_torch(dtype, ulps):
     ok = ~np.isnan(want)
     ulp = np.spacing(np.abs(want[ok]))
     assert np.max(np.abs(got[ok].astype(np.float64) - want[ok]) / ulp) <= ulps
+    exact = np.array([math.erf(v) for v in x[ok].astype(np.float64)])
+    assert np.max(np.abs(got[ok] - exact) / ulp) <= 1.0
     noncontig_x = x[::3]
     assert np.array_equal(ember.erf(ember.tensor(noncontig_x)).numpy(), got[::3], equal_nan=True)

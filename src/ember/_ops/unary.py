@@ -357,7 +357,7 @@ def _erf_f32(x):
     """erf of a float32 or float16 array by the fits above, in float64, in cache-sized blocks on
     threads: within float32's rounding of the exact value, and ~20x faster than ``math.erf``
     element by element (GELU's kernel)."""
-    x = np.ascontiguousarray(x)
+    x = x if x.flags.c_contiguous else x.copy()
     r = np.empty(x.shape, x.dtype)
     xf, rf = x.reshape(-1), r.reshape(-1)
 
