@@ -5,6 +5,7 @@ import builtins
 
 import numpy as np
 
+from ember._backend import xp_of
 from ember._tensor import Tensor, track
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
@@ -18,19 +19,26 @@ def _rg(ta, tb):
     return STATE.enabled and (ta is not None and ta._rg or tb is not None and tb._rg)
 
 
-def _out(t, out):
-    """Honour an ``out=`` argument: copy the result into ``out`` (resized like PyTorch does)."""
+def _out(t, out, exact=False):
+    """Honour an ``out=`` argument: copy the result into ``out`` (resized like PyTorch does).
+    PyTorch refuses inputs that require grad, and a result of a higher category than ``out``'s
+    dtype (bool < integer < float < complex; ``exact``: any other dtype, as its matmul)."""
     if out is None:
         return t
     if t._rg and STATE.enabled:
         raise RuntimeError("functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
-    if _KIND_RANK[t._data.dtype.kind] > _KIND_RANK[out._data.dtype.kind]:
+    rd, od = t._data.dtype, out._data.dtype
+    if exact and rd != od:
+        from ember._ops.reduce import cpp_name
+        raise RuntimeError(f"Expected out tensor to have dtype {cpp_name(rd)}, but got "
+                           f"{cpp_name(od)} instead")
+    if _KIND_RANK[rd.kind] > _KIND_RANK[od.kind]:
         from ember._ops.reduce import type_name
-        raise RuntimeError(f"result type {type_name(t._data.dtype)} can't be cast to the desired "
-                           f"output type {type_name(out._data.dtype)}")
+        raise RuntimeError(f"result type {type_name(rd)} can't be cast to the desired output "
+                           f"type {type_name(od)}")
     if out._data.shape != t._data.shape:
-        out._data = np.empty_like(t._data, dtype=out._data.dtype)
+        out._data = xp_of(t._data).empty(t._data.shape, od)
     out._data[...] = t._data
     out._vc[0] += 1
     return out

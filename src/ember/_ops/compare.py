@@ -401,10 +401,11 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
         filled = wrap(xp.nan_to_num(d, nan=0.0 if nan is None else nan, posinf=posinf,
                                     neginf=neginf))
         r = where(isfinite(input), input, filled)
-    if out is not None:
-        out.copy_(r)
-        return out
-    return r
+    if out is not None and out.dtype != input.dtype:
+        from ember._ops.reduce import type_name
+        raise RuntimeError(f"nan_to_num: dtype of out: {type_name(out._data.dtype)} should be same "
+                           f"as input: {type_name(d.dtype)}")
+    return _out(r, out)
 
 
 methods(

@@ -9,6 +9,7 @@ import builtins
 
 from ember import _dtype
 from ember._backend import xp_of
+from ember._ops._arith import _out
 from ember._ops._util import wrap_dim
 from ember._tensor import Tensor, methods, track, view_of, wrap
 from ember.autograd.grad_mode import STATE
@@ -53,11 +54,14 @@ def _any_rg(tensors):
 def _write_out(r, out):
     if out is None:
         return r
-    if out._data.shape != r._data.shape:
-        out._data = xp_of(r._data).empty(r._data.shape, out._data.dtype)
-    out._data[...] = r._data
-    out._vc[0] += 1
-    return out
+    try:
+        return _out(r, out)
+    except RuntimeError as e:
+        if "can't be cast" not in str(e):
+            raise
+        from ember._ops.reduce import type_name
+        raise TypeError("torch.cat(): input types can't be cast to the desired output type "
+                        f"{type_name(out._data.dtype)}") from None
 
 
 # ---- cat and stack -------------------------------------------------------------------------------

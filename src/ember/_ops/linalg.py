@@ -7,6 +7,7 @@ over broadcast batch dimensions are summed back by the engine.
 """
 import numpy as np
 
+from ember._ops._arith import _out as _arith_out
 from ember._tensor import Tensor, methods, track, view_of, wrap
 from ember.autograd.grad_mode import STATE
 from ember.autograd.graph import Node
@@ -233,11 +234,7 @@ def _matmul_slow(ad, bd, na, nb):
 
 
 def _out(r, out):
-    if out._data.shape != r._data.shape:
-        out._data = np.empty_like(r._data, dtype=out._data.dtype)
-    out._data[...] = r._data
-    out._vc[0] += 1
-    return out
+    return _arith_out(r, out, exact=True)
 
 
 def mm(input, mat2, *, out=None):
