@@ -459,3 +459,66 @@ def test_lu_errors_and_singular_matrices():
                  match="not implemented for 'Long'")
     check_raises(lambda lib, x: lib.linalg.lu_solve(*lib.linalg.lu_factor(x), x[0]), well(2, 2),
                  match="at least 2 dimensions")
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (2, 0, 3), (3, 0), (0, 3, 3)])
+def test_lu_of_empty_matrices(shape):
+    compare(lambda lib, x: tuple(lib.linalg.lu(x)), rand(*shape))
+    compare(lambda lib, x: tuple(lib.linalg.lu_factor_ex(x)), rand(*shape))
+    compare(lambda lib, x: tuple(lib.lu_unpack(*lib.linalg.lu_factor(x))), rand(*shape))
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, math.inf])
+def test_cond_of_empty_matrices(p):
+    for shape in ((0, 0), (2, 0, 0)):
+        compare(lambda lib, a: lib.linalg.cond(a, p), rand(*shape))
+    if isinstance(p, str):
+        check_raises(lambda lib, a: lib.linalg.cond(a, p), rand(3, 0), match="square")
+    else:  # (PyTorch checks the shape after the empty case here)
+        compare(lambda lib, a: lib.linalg.cond(a, p), rand(3, 0))
+    check_raises(lambda lib, a: lib.linalg.cond(a), rand(2, 2).astype(np.float16),
+                 match="linalg_svd_cpu")
+
+
+@pytest.mark.parametrize("ord", ["fro", 1, -1, math.inf, -math.inf])
+def test_matrix_norm_of_half_precision(ord):
+    compare(lambda lib, a: lib.linalg.matrix_norm(a, ord), rand(2, 3, 4, dtype=np.float16))
+    check_raises(lambda lib, a: lib.linalg.matrix_norm(a, "nuc"), rand(3, 3, dtype=np.float16),
+                 match="Low precision")
+
+
+def test_norm_dtype_argument():
+    x64, x32, c64 = rand(3, 3, dtype=np.float64), rand(3, 3), rand(3, 3).astype(np.complex64)
+    for fn in (lambda lib, a, dt: lib.linalg.vector_norm(a, dtype=dt),
+               lambda lib, a, dt: lib.linalg.matrix_norm(a, dtype=dt),
+               lambda lib, a, dt: lib.linalg.norm(a, 1, dtype=dt)):
+        check_raises(lambda lib, a: fn(lib, a, lib.float32), x64, match="without narrowing")
+        check_raises(lambda lib, a: fn(lib, a, lib.complex64), x32, match="should be real")
+        check_raises(lambda lib, a: fn(lib, a, lib.float64), c64, match="should be complex")
+        check_raises(lambda lib, a: fn(lib, a, lib.float64), np.eye(3, dtype=np.int64),
+                     match="Expected a floating point")
+        compare(lambda lib, a: fn(lib, a, lib.float64), x32)
+    compare(lambda lib, a: lib.linalg.vector_norm(a, dtype=lib.complex128), c64, grad=False)
+    compare(lambda lib, a: lib.linalg.matrix_norm(a), c64, grad=False)
+
+
+def test_pinv_rcond_and_matrix_rank_tol_overloads():
+    a = rand(2, 4, 3, dtype=np.float64)
+    compare(lambda lib, x: lib.linalg.pinv(x, 0.3), a, rtol=1e-8, atol=1e-8)
+    compare(lambda lib, x: lib.linalg.pinv(x, rcond=0.3), a, rtol=1e-8, atol=1e-8)
+    s = sym(3, 3)
+    compare(lambda lib, x: lib.linalg.pinv(x, 0.3, True), s, rtol=1e-8, atol=1e-8)
+    compare(lambda lib, x: lib.linalg.matrix_rank(x, 0.5), a)
+    compare(lambda lib, x: lib.linalg.matrix_rank(x, 0.5, True), s)
+    check_raises(lambda lib, x: lib.linalg.pinv(x, 0.1, atol=0.1), a)
+    check_raises(lambda lib, x: lib.linalg.matrix_rank(x, 0.1, rtol=0.1), a)
+
+
+def test_input_checks_of_lstsq_and_vecdot():
+    check_raises(lambda lib, a, b: lib.linalg.lstsq(a, b), rand(4, 3), rand(2, 4, 2),
+                 match="input.dim\\(\\) must be greater")
+    for dt in (np.int64, np.bool_):
+        check_raises(lambda lib, a: lib.linalg.vecdot(a, a), np.ones(3, dt),
+                     match="Expected a floating point")
+    check_raises(lambda lib, a, b: lib.linalg.cross(a, b), rand(3), rand(3, dtype=np.float64),
+                 match="expected scalar type Float but found Double")

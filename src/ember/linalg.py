@@ -9,7 +9,8 @@ import math
 import numpy as np
 
 from ember._ops import _factor, _lu, _spectral
-from ember._ops._factor import LinAlgError, check_float, check_matrix, structseq
+from ember._ops._factor import (LinAlgError, check_float, check_matrix, check_norm_dtype,
+                                structseq)
 from ember._ops._householder import householder_product
 from ember._ops._matrix_exp import matrix_exp
 from ember._ops._select import write_out
@@ -99,7 +100,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     except LinAlgError:
         if check_errors:
             raise
-        info = _factor.batch_info(A._data, _factor.lu_info)
+        info = _factor.lu_info(A._data)
         bad = wrap((info != 0)[..., None, None])
         eye = wrap(np.eye(A._data.shape[-1], dtype=A._data.dtype))
         r = _factor.solve(where(bad, eye, A), B, left=left)
@@ -182,19 +183,21 @@ def svdvals(A, *, driver=None, out=None):
     return _out(_spectral.svdvals(A), out, "linalg.svdvals")
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """The Moore-Penrose pseudo-inverse; singular values below ``max(atol, rtol * largest)`` are
-    dropped (``rtol`` defaults to ``eps * max(m, n)``).
+    dropped (``rtol`` defaults to ``eps * max(m, n)``). ``rcond`` (PyTorch's older overload) is
+    ``rtol`` with ``atol = 0``.
 
     Example::
 
         ember.linalg.pinv(ember.ones(2, 3)).shape   # ember.Size([3, 2])
     """
-    return _out(_spectral.pinv(A, atol=atol, rtol=rtol, hermitian=hermitian), out, "linalg.pinv")
+    return _out(_spectral.pinv(A, rcond, hermitian, atol=atol, rtol=rtol), out, "linalg.pinv")
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None):
-    """The number of singular values above ``max(atol, rtol * largest)`` (int64)."""
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """The number of singular values above ``max(atol, rtol * largest)`` (int64); ``tol``
+    (PyTorch's older overload) is ``atol`` with ``rtol = 0``."""
     return _out(_spectral.matrix_rank(A, atol=atol, rtol=rtol, hermitian=hermitian, tol=tol), out,
                 "linalg.matrix_rank")
 
@@ -214,6 +217,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, "
                            f"but got input's dtype {type_name(a.dtype)} and other's dtype "
                            f"{type_name(b.dtype)}")
+    if not 0 <= a.ndim - b.ndim <= 1:
+        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to "
+                           "other.dim() and (input.dim() - other.dim()) <= 1")
     vec = b.ndim == a.ndim - 1
     if b.shape[-1 if vec else -2] != a.shape[-2]:
         raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
@@ -247,8 +253,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 
         ember.linalg.vector_norm(ember.tensor([3., 4.]))   # tensor(5.)
     """
-    if dtype is None and x._data.dtype.kind == "c":
-        x = x.abs()  # (a real norm; no complex gradient in ember)
+    check_norm_dtype(x._data, dtype, "linalg.vector_norm")
+    if x._data.dtype.kind == "c":
+        x = (x if dtype is None else x.to(dtype)).abs()  # (a real norm; no complex gradient)
+        dtype = None
     return _out(_vector_norm(x, ord, dim, keepdim, dtype=dtype), out, "linalg.vector_norm")
 
 
@@ -264,13 +272,16 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
 
         ember.linalg.matrix_norm(ember.eye(3), ord="nuc")   # tensor(3.)
     """
-    if dtype is not None:
-        A = A.to(dtype)
     d = A._data
     if d.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
-    check_float(d, "linalg.matrix_norm")
+    check_norm_dtype(d, dtype, "linalg.matrix_norm")
+    if dtype is not None:
+        A = A.to(dtype)
+        d = A._data
+    # NOTE: PyTorch refuses half precision only for the norms that need singular values
+    check_float(d, "linalg.matrix_norm", kernel=None if ord in ("nuc", 2, -2) else "")
     dim = tuple(dim) if isinstance(dim, (tuple, list)) else dim
     if not isinstance(dim, tuple) or len(dim) != 2:
         raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
@@ -283,7 +294,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
                            f"{dim[1]})")
     if ord == "fro" or (d.size == 0 and ord in (2, 1, math.inf)):
         # NOTE: PyTorch's max-type norms of empty matrices are 0 (the min-type ones raise)
-        r = _vector_norm(A, 2, (d0, d1), keepdim)
+        r = vector_norm(A, 2, (d0, d1), keepdim)
     elif ord in (1, -1, math.inf, -math.inf):
         if abs(ord) == math.inf:
             d0, d1 = d1, d0
@@ -349,6 +360,9 @@ def cross(input, other, *, dim=-1, out=None):
     a, b = input._data, other._data
     if a.ndim != b.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if a.dtype != b.dtype:  # (PyTorch does not promote here)
+        raise RuntimeError(f"expected scalar type {type_name(a.dtype)} but found "
+                           f"{type_name(b.dtype)}")
     ax = dim % max(a.ndim, 1)
     if a.shape[ax] != 3 or b.shape[ax] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
@@ -365,6 +379,7 @@ def vecdot(x, y, *, dim=-1, out=None):
 
         ember.linalg.vecdot(ember.ones(2, 3), ember.ones(3))   # tensor([3., 3.])
     """
+    check_float(x._data, "linalg.vecdot", kernel="")
     if x._data.dtype != y._data.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
                            f"of type {type_name(x._data.dtype)} and y of type "
@@ -389,15 +404,22 @@ def cond(A, p=None, *, out=None):
         ember.linalg.cond(ember.diag(ember.tensor([1., 4.])))   # tensor(4.)
     """
     from ember._ops.compare import where
+    d = A._data
+    if d.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if isinstance(p, str):
+        check_matrix(d, f"linalg.cond(ord={p})", float_=False)
+    if p not in _MATRIX_ORDS and p is not None:
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if d.size == 0:  # NOTE: PyTorch (and NumPy) define it as 0, without a graph, before the checks
+        return _out(wrap(np.zeros(d.shape[:-2], d.dtype)), out, "linalg.cond")
     if p is None or p in (2, -2):
-        check_matrix(A._data, "linalg.cond", square=False)
+        check_matrix(d, "linalg.svd", square=False, kernel="linalg_svd_cpu")
         s = _spectral.svdvals(A)
         hi, lo = s.narrow(-1, 0, 1).squeeze(-1), s.narrow(-1, s.shape[-1] - 1, 1).squeeze(-1)
         r = lo / hi if p == -2 else hi / lo
     else:
-        if p not in _MATRIX_ORDS:
-            raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
-        check_matrix(A._data, f"linalg.cond(ord={p})")
+        check_matrix(d, f"linalg.cond(ord={p})")
         if p == "nuc":  # through the singular values, as PyTorch's (singular: 0 * inf, NaN)
             s = _spectral.svdvals(A)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -432,7 +454,7 @@ def tensorsolve(A, B, dims=None, *, out=None):
     if math.prod(xshape) != B.numel():
         raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[other.ndim:]) "
                            f"== prod(self.shape[:other.ndim]), but got {math.prod(xshape)} != "
-                           f"{math.prod(A.shape[:B.dim()])}")
+                           f"{B.numel()}")
     r = solve(A.reshape(B.numel(), math.prod(xshape)), B.reshape(-1)).reshape(tuple(xshape))
     return _out(r, out, "linalg.tensorsolve")
 

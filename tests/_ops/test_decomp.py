@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import ember
-from helpers import check_raises, compare, rand
+from helpers import check_raises, compare, noncontig, rand
 
 DTYPES = [np.float32, np.float64]
 BATCHES = [(), (2,), (2, 1)]
@@ -293,3 +293,58 @@ def test_householder_errors():
     e = ember.geqrf(ember.randn(3, 3, requires_grad=True)).a
     with pytest.raises(NotImplementedError, match="derivative for 'geqrf'"):
         e.sum().backward()
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cholesky_solve_and_inverse_of_a_leaf_factor(upper, dtype):
+    # PyTorch's gradient of the factor is a full matrix, not only its used triangle
+    a = noncontig(well(2, 3, 3, dtype=dtype))
+    b = rand(4, 1, 3, 2, dtype=dtype)
+    compare(lambda lib, x, y: lib.cholesky_solve(y, x, upper), a, b, **tol(dtype))
+    compare(lambda lib, x: lib.cholesky_inverse(x, upper), a, **tol(dtype))
+    if dtype == np.float64:  # (through a true factor: the full gradient is no derivative)
+        def factor(x):
+            return ember.linalg.cholesky(x @ x.mT + 3 * ember.eye(3, dtype=x.dtype), upper=upper)
+        gradcheck(lambda x, y: ember.cholesky_solve(y, factor(x), upper), a[0], b[0, 0])
+        gradcheck(lambda x: ember.cholesky_inverse(factor(x), upper), a)
+
+        def second(lib, x, y):
+            r = lib.cholesky_solve(y, x, upper).sum() + lib.cholesky_inverse(x, upper).sum()
+            return lib.autograd.grad(r, (x, y), create_graph=True)
+        compare(second, a, b, **tol(dtype))
+
+
+def test_cholesky_solve_and_inverse_errors():
+    f32, f64, i64 = rand(3, 3), rand(3, 3, dtype=np.float64), np.eye(3, dtype=np.int64)
+    check_raises(lambda lib, x, y: lib.cholesky_solve(x, y), f64, f32, match="same dtype")
+    check_raises(lambda lib, x, y: lib.cholesky_solve(x, y), f32, rand(2, 3), match="square")
+    check_raises(lambda lib, x, y: lib.cholesky_solve(x, y), f32, rand(2, 2),
+                 match="Incompatible matrix sizes")
+    check_raises(lambda lib, x: lib.cholesky_solve(x, x), i64, match="cholesky_solve_cpu")
+    check_raises(lambda lib, x: lib.cholesky_inverse(x), i64, match="cholesky_inverse_out_cpu")
+    sing = np.stack([np.eye(3), np.diag([1.0, 1.0, 0.0])])
+    check_linalg_error(lambda lib, x: lib.cholesky_inverse(x), sing,
+                       match=r"\(Batch element 1\): The diagonal element 3 is zero")
+    compare(lambda lib, x: lib.cholesky_inverse(x), rand(2, 0, 0))
+
+
+def test_kernel_errors_for_integer_and_half_inputs():
+    for dt in (np.int64, np.float16, np.bool_):
+        a = np.eye(3).astype(dt)
+        for fn, kernel in ((lambda lib, x: lib.linalg.eigh(x), "linalg_eigh_cpu"),
+                           (lambda lib, x: lib.linalg.eigvalsh(x), "linalg_eigh_cpu"),
+                           (lambda lib, x: lib.geqrf(x), "geqrf_cpu"),
+                           (lambda lib, x: lib.linalg.solve_triangular(x, x, upper=True),
+                            "triangular_solve_cpu"),
+                           (lambda lib, x: lib.linalg.householder_product(x, x[0]), "orgqr_cpu"),
+                           (lambda lib, x: lib.ormqr(x, x[0], x), "ormqr_cpu")):
+            check_raises(fn, a, match=kernel)
+
+
+def test_solve_triangular_casts_b_to_the_dtype_of_a():
+    for da, db in ((np.float32, np.float64), (np.float64, np.float32), (np.float32, np.int64)):
+        compare(lambda lib, a, b: lib.linalg.solve_triangular(a, b, upper=True),
+                well(2, 3, 3, dtype=da), rand(3, 2, dtype=db, low=-3, high=3), **tol(np.float32))
+    check_raises(lambda lib, a, b: lib.linalg.solve_triangular(a, b, upper=True),
+                 np.eye(3, dtype=np.int64), rand(3, 2), match="not implemented for 'Long'")

@@ -181,6 +181,11 @@ def test_in_place_on_integer_tensor_raises():
     check_raises(lambda lib, t: t.lgamma_(), np.array([1, 2], np.int64))
 
 
+def test_mvlgamma_order_must_be_an_int():
+    check_raises(lambda lib, x: lib.mvlgamma(x, 2.0), rand(3, low=2, high=3), match="must be int")
+    check_raises(lambda lib, x: x.mvlgamma(2.0), rand(3, low=2, high=3), match="must be int")
+
+
 def test_mvlgamma_values_include_poles():
     x = np.array([0.5, 1.0, 1.5, 2.0, 7.25], F64)
     compare(lambda lib, t: lib.mvlgamma(t, 3), x, grad=False, rtol=1e-13, atol=1e-13)
@@ -219,6 +224,15 @@ def test_nextafter_frexp_ldexp(dtype):
             np.array([1, 2, 3], np.int32))
     check_raises(lambda lib, x: lib.frexp(x), np.array([1, 2], np.int64))
     check_raises(lambda lib, x: lib.nextafter(x, x), np.array([1, 2], np.int64))
+
+
+def test_ldexp_result_dtype():
+    # the type of input and other together: float16 stays float16 beside an integer exponent
+    for x, e in ((np.float16, np.int64), (np.float16, np.int8), (np.int64, np.int32),
+                 (np.float32, np.float64), (np.int32, np.float16)):
+        compare(lambda lib, a, b: lib.ldexp(a, b), rand(2, 3, dtype=x, low=-3, high=3),
+                rand(3, dtype=e, low=-3, high=3), rtol=1e-3, atol=1e-3)
+    check_raises(lambda lib, a, b: lib.ldexp(a, b), rand(3), np.ones(3, bool), match="Bool")
 
 
 def test_frexp_out_and_structure():

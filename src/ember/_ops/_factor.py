@@ -6,6 +6,8 @@ Backward formulas use Tensor ops, the solves among them, so double backward work
 those of real inputs (complex inputs compute forward only). Also the shared pieces of the
 decompositions: input checks, PyTorch's LinAlgError and its messages, and multi-output nodes.
 """
+import math
+
 import numpy as np
 
 from ember._ops._select import _structseq
@@ -40,6 +42,13 @@ def check_float(d, fn, kernel=None):
         raise RuntimeError(f"{fn}: Low precision dtypes not supported. Got {type_name(d.dtype)}")
 
 
+def check_kernel(d, kernel):
+    """PyTorch's error for a dtype its LAPACK ``kernel`` has no instance of: anything but
+    float32/float64/complex (integers and bools included, unlike :func:`check_float`)."""
+    if d.dtype.kind not in "fc" or d.dtype.itemsize < 4:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(d.dtype)}\'')
+
+
 def check_matrix(d, fn, square=True, float_=True, kernel=None):
     """PyTorch's checks of a (batch of) matrices ``A``, in its order and words (``kernel``: see
     :func:`check_float`; ``""`` accepts half precision)."""
@@ -52,49 +61,98 @@ def check_matrix(d, fn, square=True, float_=True, kernel=None):
         check_float(d, fn, kernel)
 
 
+def check_norm_dtype(d, dtype, fn):
+    """PyTorch's checks of a norm's ``dtype`` argument: the input must be floating and cast to it
+    without narrowing, real to real and complex to complex."""
+    if d.dtype.kind not in "fc":
+        raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. Got "
+                           f"{type_name(d.dtype)}")
+    if dtype is None:
+        return
+    want = np.dtype(dtype.np)
+    if (want.kind == "c") != (d.dtype.kind == "c"):
+        kind = "complex" if d.dtype.kind == "c" else "real"
+        raise RuntimeError(f"{fn}: dtype should be {kind} for {kind} inputs, but got "
+                           f"{type_name(want)}")
+    if not np.can_cast(d.dtype, want, "safe"):
+        raise RuntimeError(f"{fn}: the dtype of the input ({type_name(d.dtype)}) should be "
+                           f"convertible without narrowing to the specified dtype "
+                           f"({type_name(want)})")
+
+
 def _prefix(d, i):
     return f"(Batch element {i}): " if d.ndim > 2 else ""
 
 
-def lu_info(a):
-    """LAPACK getrf's ``info`` for one matrix: the 1-based index of its first zero pivot, or 0."""
-    a = np.array(a, copy=True)
-    n = a.shape[-1]
-    for k in range(n):
-        p = k + int(np.argmax(np.abs(a[k:, k])))
-        if a[p, k] == 0:
-            return k + 1
-        a[[k, p]] = a[[p, k]]
-        a[k + 1:, k:] -= np.outer(a[k + 1:, k] / a[k, k], a[k, k:])
-    return 0
+def lu_info(d):
+    """LAPACK getrf's ``info`` of each matrix of a batch (int32, shaped as the batch): the 1-based
+    index of its first zero pivot, or 0."""
+    from ember._ops._lu import lu_arrays  # (_lu imports this module)
+    return lu_arrays(d)[2]
 
 
-def chol_info(a):
-    """LAPACK potrf's ``info``: the order of the first leading minor that is not
-    positive-definite."""
-    for k in range(1, a.shape[-1] + 1):
-        try:
-            np.linalg.cholesky(a[:k, :k])
-        except np.linalg.LinAlgError:
-            return k
-    return 0
+def chol_info(d):
+    """LAPACK potrf's ``info`` of each matrix of a batch (int32, shaped as the batch): the order of
+    the first leading minor that is not positive-definite, or 0. A Cholesky factorization column
+    by column, vectorised over the batch, that records the first pivot that is not positive."""
+    n = d.shape[-1]
+    a = d.reshape((math.prod(d.shape[:-2]), n, n))
+    low = np.zeros_like(a)
+    info = np.zeros(a.shape[0], np.int32)
+    with np.errstate(all="ignore"):
+        for k in range(n):
+            row = low[:, k, :k]
+            pivot = (a[:, k, k] - np.einsum("bj,bj->b", row, row.conj())).real
+            bad = ~(pivot > 0)  # (NaN too)
+            info = np.where((info == 0) & bad, k + 1, info).astype(np.int32)
+            diag = np.sqrt(np.where(bad, 1.0, pivot))
+            low[:, k, k] = diag
+            done = np.einsum("bij,bj->bi", low[:, k + 1:, :k], row.conj())
+            low[:, k + 1:, k] = (a[:, k + 1:, k] - done) / diag[:, None]
+    return info.reshape(d.shape[:-2])
 
 
-def batch_info(d, info_fn):
-    """``info_fn`` of every matrix of a batch, shaped as the batch (int32, as PyTorch's)."""
-    flat = d.reshape((-1,) + d.shape[-2:])
-    return np.array([info_fn(m) for m in flat], np.int32).reshape(d.shape[:-2])
+def _with_nan_where(info, d, fn):
+    """``fn`` of each matrix of ``d``, NaN for those whose ``info`` is not 0 (they are replaced
+    by the identity for the call, so the batch goes to LAPACK in one call), and ``info``.
+
+    NOTE: rounding may make LAPACK refuse a borderline matrix that the vectorised ``info`` passed;
+    then the batch goes matrix by matrix and such a matrix gets the order of its first leading
+    minor that LAPACK refuses."""
+    bad = np.broadcast_to((info != 0)[..., None, None], d.shape)
+    try:
+        r = fn(np.where(bad, np.eye(d.shape[-1], dtype=d.dtype), d))
+    except np.linalg.LinAlgError:
+        flat, info = d.reshape((-1,) + d.shape[-2:]), info.reshape(-1).copy()
+        r = np.full(flat.shape, np.nan, d.dtype)
+        for i, m in enumerate(flat):
+            if not info[i]:
+                try:
+                    r[i] = fn(m)
+                except np.linalg.LinAlgError:
+                    info[i] = next(k for k in range(1, len(m) + 1) if _fails(fn, m[:k, :k]))
+        return r.reshape(d.shape), info.reshape(d.shape[:-2])
+    r[bad] = np.nan
+    return r, info
+
+
+def _fails(fn, m):
+    try:
+        fn(m)
+    except np.linalg.LinAlgError:
+        return True
+    return False
 
 
 def _raise_inv(d, fn):
-    info = batch_info(d, lu_info).reshape(-1)
+    info = lu_info(d).reshape(-1)
     i = int(np.flatnonzero(info)[0])
     raise LinAlgError(f"{fn}: {_prefix(d, i)}The diagonal element {info[i]} is zero, the inversion "
                       "could not be completed because the input matrix is singular.")
 
 
 def _raise_chol(d, fn):
-    info = batch_info(d, chol_info).reshape(-1)
+    info = chol_info(d).reshape(-1)
     i = int(np.flatnonzero(info)[0])
     raise LinAlgError(f"{fn}: {_prefix(d, i)}The factorization could not be completed because the "
                       f"input is not positive-definite (the leading minor of order {info[i]} is "
@@ -263,11 +321,7 @@ def _inv_array(d, fn, check):
         if check:
             _raise_inv(d, fn)
     # NOTE: the inverses of the singular matrices are NaN here, where LAPACK leaves partial results
-    info = batch_info(d, lu_info)
-    flat = d.reshape((-1,) + d.shape[-2:])
-    r = np.stack([np.full_like(m, np.nan) if i else np.linalg.inv(m)
-                  for m, i in zip(flat, info.reshape(-1))]).reshape(d.shape)
-    return r, info
+    return _with_nan_where(lu_info(d), d, np.linalg.inv)
 
 
 def linalg_inv(A, name="linalg.inv", check=True):
@@ -327,7 +381,7 @@ def solve(A, B, *, left=True, name="torch.linalg.solve"):
                                 np.broadcast_to(bm, batch + bm.shape[-2:]).swapaxes(-1, -2))
             r = r.swapaxes(-1, -2)
     except np.linalg.LinAlgError:
-        info = batch_info(a_b, lu_info).reshape(-1)
+        info = lu_info(a_b).reshape(-1)
         i = int(np.flatnonzero(info)[0])
         raise LinAlgError(f"{name}: {_prefix(a_b, i)}The solver failed because the input matrix "
                           "is singular.") from None
@@ -385,12 +439,12 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     fn = "linalg.solve_triangular"
     if b.ndim < 2:
         raise RuntimeError(f"{fn}: The input tensor B must have at least 2 dimensions.")
-    check_matrix(a, fn)
-    if a.dtype != b.dtype:  # (PyTorch promotes here, unlike in solve)
+    check_matrix(a, fn, float_=False)
+    check_kernel(a, "triangular_solve_cpu")
+    if a.dtype != b.dtype:  # NOTE: PyTorch neither promotes nor refuses: B takes A's dtype
         from ember._dtype import from_numpy_dtype
-        dt = from_numpy_dtype(np.promote_types(a.dtype, b.dtype))
-        A, B = A.to(dt), B.to(dt)
-        a, b = A._data, B._data
+        B = B.to(from_numpy_dtype(a.dtype))
+        b = B._data
     if b.shape[-2 if left else -1] != a.shape[-1]:
         raise RuntimeError(f"{fn}: Incompatible shapes of A and B for the equation "
                            f"{'AX = B' if left else 'XA = B'} ({a.shape[-2]}x{a.shape[-1]} and "
@@ -445,10 +499,7 @@ def linalg_cholesky(A, upper=False, name="linalg.cholesky", check=True, node_cls
         if check:
             _raise_chol(d, name)
         # NOTE: failed matrices give NaN factors here, where LAPACK leaves a partial one
-        info = batch_info(d, chol_info)
-        flat = d.reshape((-1,) + d.shape[-2:])
-        r = np.stack([np.full_like(m, np.nan) if i else np.linalg.cholesky(m)
-                      for m, i in zip(flat, info.reshape(-1))]).reshape(d.shape)
+        r, info = _with_nan_where(chol_info(d), d, np.linalg.cholesky)
     if upper:
         r = np.ascontiguousarray(r.swapaxes(-1, -2).conj())
     if needs_grad(A):

@@ -5,7 +5,7 @@ the reflectors and the scales) come for free; ``geqrf`` has none, as in PyTorch.
 """
 import numpy as np
 
-from ember._ops._factor import MultiNode, check_float, needs_grad, structseq, track_many
+from ember._ops._factor import MultiNode, check_kernel, needs_grad, structseq, track_many
 from ember._tensor import wrap
 
 GeqrfResult = structseq("geqrf", ("a", "tau"))
@@ -27,7 +27,7 @@ def geqrf(input, *, out=None):
     d = input._data
     if d.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
-    check_float(d, "torch.geqrf", "geqrf_cpu")
+    check_kernel(d, "geqrf_cpu")
     h, tau = np.linalg.qr(d, mode="raw")  # NOTE: h comes transposed (Fortran order)
     arrays = [np.ascontiguousarray(h.swapaxes(-1, -2)).astype(d.dtype, copy=False),
               tau.astype(d.dtype, copy=False)]
@@ -63,6 +63,7 @@ def householder_product(A, tau, *, out=None):
     if t.ndim != a.ndim - 1:
         raise RuntimeError(f"{fn}: Expected tau to have one dimension less than input, but got "
                            f"tau.ndim equal to {t.ndim} and input.ndim is equal to {a.ndim}")
+    check_kernel(a, "orgqr_cpu")
     q = wrap(np.broadcast_to(np.eye(m, n, dtype=a.dtype), a.shape).copy())
     rows = np.arange(m)[:, None]
     for i in range(t.shape[-1] - 1, -1, -1):  # H_i (H_{i+1} ... H_k I), the last one first
@@ -79,6 +80,7 @@ def householder_product(A, tau, *, out=None):
 def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
     """``Q @ other`` (``other @ Q`` when not ``left``; ``Q^T`` with ``transpose``) for the ``Q``
     of the reflectors ``(input, tau)`` from :func:`geqrf`."""
+    check_kernel(input._data, "ormqr_cpu")
     m = input.shape[-2]
     side = -2 if left else -1
     if other.shape[side] != m:

@@ -24,7 +24,8 @@ def lu_arrays(d):
     the 1-based index of the first zero pivot (0 if none)."""
     m, n = d.shape[-2:]
     k = min(m, n)
-    a = np.array(d.reshape((-1, m, n)), copy=True)
+    batch = d.shape[:-2]
+    a = np.array(d.reshape((int(np.prod(batch)), m, n)), copy=True)  # (-1 fails for empty rows)
     b = np.arange(a.shape[0])
     piv = np.zeros((a.shape[0], k), np.int32)
     info = np.zeros(a.shape[0], np.int32)
@@ -41,13 +42,12 @@ def lu_arrays(d):
         scale = np.where(zero, 1, pivot)[:, None]
         a[:, j + 1:, j] /= scale
         a[:, j + 1:, j + 1:] -= a[:, j + 1:, j, None] * a[:, j, None, j + 1:]
-    batch = d.shape[:-2]
     return a.reshape(d.shape), piv.reshape(batch + (k,)), info.reshape(batch)
 
 
 def permutation(piv, m, dtype):
     """The matrices ``P`` (``A = P L U``) of LAPACK's 1-based row swaps ``piv``."""
-    flat = piv.reshape((-1, piv.shape[-1]))
+    flat = piv.reshape((int(np.prod(piv.shape[:-1])), piv.shape[-1]))
     perm = np.tile(np.arange(m), (flat.shape[0], 1))
     b = np.arange(flat.shape[0])
     for j in range(flat.shape[1]):

@@ -209,15 +209,20 @@ def ldexp(input, other, *, out=None):
         tensor([8.])
     """
     from ember._ops.powmod import pow
+    ta, tb, ad, bd = broadcast_operands(input, other, "ldexp")
+    if ad.dtype.kind == "f" and tb is not None and tb._data.dtype.kind == "b":
+        raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
+    # NOTE: PyTorch's type is that of input and other together (float16 stays float16 beside an
+    # integer other), not that of input * 2.0 ** other
+    dt = result_dtype(ta, tb, ad, bd)
     with _no_grad():
-        r = input * pow(2.0, other)
+        r = (input * pow(2.0, other))._data.astype(dt, copy=False)
     if _rg(input, other if isinstance(other, Tensor) else None):
         node = LdexpBackward0()
         tb = other if isinstance(other, Tensor) else wrap(np.asarray(other))
         node.save_for_backward(input, tb)
-        return _out(track(r._data, node, (input, other if isinstance(other, Tensor) else None)),
-                    out)
-    return _out(r, out)
+        return _out(track(r, node, (input, other if isinstance(other, Tensor) else None)), out)
+    return _out(wrap(r), out)
 
 
 def _no_grad():

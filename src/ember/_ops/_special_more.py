@@ -108,18 +108,21 @@ def _bessel_j(x, order):
     return np.where(x < 0, -r, r) if order else r
 
 
-def _float_in(input, name):
+def _float_in(input, name, half=False):
+    """The input as float64 and its float dtype; PyTorch has no half-precision kernel of most of
+    these (``half``: it has one)."""
     x = _float_data(input)
-    if x.dtype.kind != "f":
+    if x.dtype.kind != "f" or (x.dtype.itemsize < 4 and not half):
         raise NotImplementedError(f'"{name}_cpu" not implemented for \'{type_name(x.dtype)}\'')
     return x.astype(np.float64, copy=False), x.dtype
 
 
-def _unary(input, name, kernel, node_cls, out, save_out=False):
-    x, dt = _float_in(input, name)
+def _unary(input, name, kernel, node_cls, out, save_out=False, half=False):
+    """``node_cls`` None: not differentiable (the result takes no part in autograd)."""
+    x, dt = _float_in(input, name, half)
     with np.errstate(over="ignore"):  # float32 results past its range are inf, as in torch
         r = np.asarray(kernel(x)).astype(dt, copy=False)
-    if STATE.enabled and input._rg:
+    if STATE.enabled and input._rg and node_cls is not None:
         node = node_cls()
         node.save_for_backward(input)
         return _out(track(r, node, (input,), save_out=save_out), out)
@@ -147,16 +150,6 @@ class SpecialLogNdtrBackward0(Node):
 class SpecialEntrBackward0(Node):
     def backward(self, g):
         return g * -(1 + self.saved_tensors[0].log())
-
-
-class SpecialBesselJ0Backward0(Node):
-    def backward(self, g):
-        raise RuntimeError("the derivative for 'special_bessel_j0' is not implemented.")
-
-
-class SpecialBesselJ1Backward0(Node):
-    def backward(self, g):
-        raise RuntimeError("the derivative for 'special_bessel_j1' is not implemented.")
 
 
 def _log_ndtr(x):
@@ -188,23 +181,23 @@ def log_ndtr(input, *, out=None):
 
 def entr(input, *, out=None):
     """The elementwise entropy ``-x log(x)`` (0 at 0, -inf for negative x)."""
-    return _unary(input, "entr", _entr, SpecialEntrBackward0, out)
+    return _unary(input, "entr", _entr, SpecialEntrBackward0, out, half=True)
 
 
 def bessel_j0(input, *, out=None):
-    """The Bessel function of the first kind of order 0."""
-    return _unary(input, "bessel_j0", lambda x: _bessel_j(x, 0), SpecialBesselJ0Backward0, out)
+    """The Bessel function of the first kind of order 0 (not differentiable, as in PyTorch)."""
+    return _unary(input, "bessel_j0", lambda x: _bessel_j(x, 0), None, out)
 
 
 def bessel_j1(input, *, out=None):
-    """The Bessel function of the first kind of order 1."""
-    return _unary(input, "bessel_j1", lambda x: _bessel_j(x, 1), SpecialBesselJ1Backward0, out)
+    """The Bessel function of the first kind of order 1 (not differentiable, as in PyTorch)."""
+    return _unary(input, "bessel_j1", lambda x: _bessel_j(x, 1), None, out)
 
 
 class SpecialZetaBackward0(Node):
     def backward(self, g):
         if self._next[0] is not None:
-            raise RuntimeError("the derivative for 'zeta' is not implemented.")
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
         x, q = self.saved_tensors
         return None, g * -x * zeta(x + 1.0, q)
 
@@ -220,6 +213,8 @@ def zeta(input, other, *, out=None):
     """
     ta, tb, ad, bd = broadcast_operands(input, other, "zeta")
     dt = result_dtype(ta, tb, ad, bd)
+    if dt.itemsize < 4:
+        raise NotImplementedError(f"\"zeta_cpu\" not implemented for '{type_name(dt)}'")
     r = K.zeta(ad, bd).astype(dt)
     if STATE.enabled and (ta is not None and ta._rg or tb is not None and tb._rg):
         node = SpecialZetaBackward0()

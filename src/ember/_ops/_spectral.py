@@ -7,8 +7,8 @@ gradient. Gradients are those of real inputs.
 """
 import numpy as np
 
-from ember._ops._factor import (MultiNode, check_matrix, needs_grad, solve_triangular, structseq,
-                                track_many)
+from ember._ops._factor import (MultiNode, check_kernel, check_matrix, needs_grad,
+                                solve_triangular, structseq, track_many)
 from ember._ops.reduce import type_name
 from ember._tensor import track, wrap
 from ember.autograd.graph import Node
@@ -102,7 +102,8 @@ def linalg_eigh(A, UPLO="L", name="linalg.eigh", vectors=True):
     if UPLO not in ("L", "U"):
         raise RuntimeError("Expected UPLO argument to be 'L' or 'U', but got " + str(UPLO))
     d = A._data
-    check_matrix(d, name, kernel="linalg_eigh_cpu")
+    check_matrix(d, name, float_=False)
+    check_kernel(d, "linalg_eigh_cpu")
     if not vectors:
         w = np.linalg.eigvalsh(d, UPLO=UPLO)
         if needs_grad(A):  # the gradient needs the eigenvectors
@@ -237,7 +238,18 @@ def tolerances(d, s_max, atol, rtol):
     return np.maximum(atol, arr(rtol) * s_max)
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False):
+def _one_tolerance(fn, atol, rtol):
+    """PyTorch's overloads take either the older positional tolerance or ``atol``/``rtol``."""
+    if atol is not None or rtol is not None:
+        raise TypeError(f"{fn}() received an invalid combination of arguments: the positional "
+                        "tolerance cannot be combined with atol or rtol")
+
+
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
+    """``rcond``: PyTorch's older overload, ``rtol`` with ``atol = 0``."""
+    if rcond is not None:
+        _one_tolerance("linalg_pinv", atol, rtol)
+        rtol = rcond
     d = A._data
     if d.ndim < 2 or d.dtype.kind not in "fc" or d.dtype.itemsize < 4:
         shape = ", ".join(map(str, d.shape))
@@ -273,7 +285,8 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     if d.dtype.kind not in "fc" or d.dtype.itemsize < 4:
         raise RuntimeError("This function doesn't handle types other than float and double")
     check_matrix(d, "linalg.matrix_rank", square=hermitian)
-    if tol is not None:
+    if tol is not None:  # (PyTorch's older overload)
+        _one_tolerance("linalg_matrix_rank", atol, rtol)
         atol, rtol = tol, 0.0
     s = np.abs(np.linalg.eigvalsh(d)) if hermitian else np.linalg.svd(d, compute_uv=False)
     cut = tolerances(d, s.max(-1, initial=0.0), atol, rtol)

@@ -11,15 +11,18 @@ import warnings
 
 import numpy as np
 
-from ember._ops._factor import (check_matrix, linalg_cholesky, linalg_det, linalg_inv,
-                                linalg_slogdet, solve_triangular, structseq, CholeskyBackward0)
+from ember._ops._factor import (LinAlgError, _prefix, _substitute, check_kernel, check_matrix,
+                                linalg_cholesky, linalg_det, linalg_inv, linalg_slogdet,
+                                needs_grad, solve_triangular, structseq, CholeskyBackward0)
 from ember._ops._householder import geqrf, householder_product, ormqr
 from ember._ops._lu import lu_factor_ex, lu_unpack
 from ember._ops._lu import lu_solve as _lu_solve
 from ember._ops._matrix_exp import matrix_exp
 from ember._ops._spectral import linalg_qr, linalg_svd, pinv, svdvals
 from ember._ops.linalg import _CPP_NAME, matmul
-from ember._tensor import methods, wrap
+from ember._ops.reduce import type_name
+from ember._tensor import methods, track, wrap
+from ember.autograd.graph import Node
 
 __all__ = ["det", "logdet", "slogdet", "inverse", "cholesky", "matrix_power", "pinverse",
            "chain_matmul", "qr", "svd", "matrix_exp", "lu", "lu_unpack", "lu_solve",
@@ -300,6 +303,26 @@ def lu_solve(b, LU_data, LU_pivots, *, out=None):
     return r if out is None else _write(r, out, "lu_solve")
 
 
+class CholeskySolveBackward0(Node):
+    def backward(self, g):  # PyTorch's cholesky_solve_backward: L gets a full (not triangular) grad
+        (L,) = self.saved_tensors
+        gb = cholesky_solve(g, L, self.upper)
+        gl = None
+        if self._next[1] is not None:
+            common = gb @ self.saved_output().mT
+            common = common + common.mT
+            gl = -(L @ common) if self.upper else -(common @ L)
+        return (gb if self._next[0] is not None else None), gl
+
+
+def _cholesky_solve_array(b, f, upper):
+    """``(F F^H)^{-1} b`` by two substitutions, reading only the lower (or upper) triangle of the
+    factor ``f``."""
+    low = np.triu(f).swapaxes(-1, -2).conj() if upper else np.tril(f)
+    y = _substitute(low, b, upper=False)
+    return _substitute(low.swapaxes(-1, -2).conj(), y, upper=True).astype(f.dtype, copy=False)
+
+
 def cholesky_solve(B, L, upper=False, *, out=None):
     """``X`` with ``A X = B`` for ``A = L L^T`` (``U^T U`` with ``upper``) given its Cholesky
     factor; batch dims broadcast.
@@ -308,28 +331,70 @@ def cholesky_solve(B, L, upper=False, *, out=None):
 
         ember.cholesky_solve(ember.ones(2, 1), ember.eye(2) * 2)   # 0.25 everywhere
     """
-    if B.dim() < 2:
-        raise RuntimeError(f"b should have at least 2 dimensions, but has {B.dim()} dimensions "
+    b, f = B._data, L._data
+    if b.ndim < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {b.ndim} dimensions "
                            "instead")
-    if L.dim() < 2:
-        raise RuntimeError(f"u should have at least 2 dimensions, but has {L.dim()} dimensions "
+    if f.ndim < 2:
+        raise RuntimeError(f"u should have at least 2 dimensions, but has {f.ndim} dimensions "
                            "instead")
-    low = L.mT if upper else L
-    y = solve_triangular(low, B, upper=False)
-    r = solve_triangular(low.mT, y, upper=True)
+    if b.dtype != f.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{type_name(b.dtype)} and A of type {type_name(f.dtype)} instead.")
+    n = f.shape[-1]
+    if f.shape[-2] != n:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {f.shape[-2]} by "
+                           f"{n} matrices")
+    if b.shape[-2] != n:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {n} by "
+                           f"{n} but each b matrix is {b.shape[-2]} by {b.shape[-1]}")
+    check_kernel(f, "cholesky_solve_cpu")
+    r = _cholesky_solve_array(b, f, upper)
+    if needs_grad(B, L):
+        node = CholeskySolveBackward0()
+        node.upper = upper
+        node.save_for_backward(L)
+        r = track(r, node, (B, L), save_out=True)
+    else:
+        r = wrap(r)
     return r if out is None else _write(r, out, "cholesky_solve")
 
 
+class CholeskyInverseBackward0(Node):
+    def backward(self, g):  # PyTorch's cholesky_inverse_backward (a full, not triangular, grad)
+        (L,) = self.saved_tensors
+        inv = self.saved_output()
+        common = inv @ (g + g.mT) @ inv
+        return -(L @ common) if self.upper else -(common @ L)
+
+
 def cholesky_inverse(L, upper=False, *, out=None):
-    """The inverse of ``A = L L^T`` (``U^T U`` with ``upper``) from its Cholesky factor.
+    """The inverse of ``A = L L^T`` (``U^T U`` with ``upper``) from its Cholesky factor; raises
+    ``ember.linalg.LinAlgError`` where the factor has a zero on its diagonal.
 
     Example::
 
         ember.cholesky_inverse(ember.eye(2) * 2)   # 0.25 on the diagonal
     """
-    check_matrix(L._data, "cholesky_inverse")
-    eye = wrap(np.broadcast_to(np.eye(L.shape[-1], dtype=L._data.dtype), L.shape).copy())
-    r = cholesky_solve(eye, L, upper)
+    d = L._data
+    check_matrix(d, "cholesky_inverse", float_=False)
+    check_kernel(d, "cholesky_inverse_out_cpu")
+    zero = np.diagonal(d, axis1=-2, axis2=-1) == 0
+    zero = zero.reshape(math.prod(zero.shape[:-1]), zero.shape[-1])
+    if zero.any():
+        i = int(np.flatnonzero(zero.any(-1))[0])
+        raise LinAlgError(f"cholesky_inverse: {_prefix(d, i)}The diagonal element "
+                          f"{int(np.argmax(zero[i])) + 1} is zero, the inversion could not be "
+                          "completed because the input matrix is singular.")
+    r = _cholesky_solve_array(np.broadcast_to(np.eye(d.shape[-1], dtype=d.dtype), d.shape), d,
+                              upper)
+    if needs_grad(L):
+        node = CholeskyInverseBackward0()
+        node.upper = upper
+        node.save_for_backward(L)
+        r = track(r, node, (L,), save_out=True)
+    else:
+        r = wrap(r)
     return r if out is None else _write(r, out, "cholesky_inverse")
 
 

@@ -136,6 +136,9 @@ def mvlgamma(input, p, *, out=None):
         >>> ember.mvlgamma(ember.tensor([2.5]), 2)
         tensor([0.8570])
     """
+    if not isinstance(p, (int, np.integer)) or isinstance(p, bool):
+        raise TypeError(f"mvlgamma(): argument 'p' (position 2) must be int, not "
+                        f"{type(p).__name__}")
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     from ember._ops.creation import arange
