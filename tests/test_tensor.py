@@ -174,3 +174,17 @@ def test_typed_constructors_of_a_tensor_share_it_or_refuse_it():
             lib.FloatTensor(lib.ones(2, dtype=lib.long))
         with pytest.raises(TypeError, match="data must be a sequence"):
             lib.FloatTensor(2.5)
+
+
+@pytest.mark.parametrize("convert", [float, int, complex])
+def test_python_number_of_a_tensor_with_other_than_one_element(convert):
+    """``float(t)`` of a tensor of several (or no) elements: torch's ValueError (``item()``
+    raises RuntimeError instead)."""
+    for lib in (torch, ember):
+        for t in (lib.ones(2), lib.ones(0)):
+            with pytest.raises(ValueError, match="only one element tensors can be converted"):
+                convert(t)
+        assert convert(lib.ones(1, 1) * 2) == 2
+        with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted"):
+            lib.ones(2).item()
+

@@ -230,24 +230,24 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
-    def _scalar(self, kind):
-        if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        return kind(self._data.item())
-
     def __bool__(self):
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with {'no values' if self._data.size == 0 else 'more than one value'} is ambiguous")
         return bool(self._data.item())
 
     def __float__(self):
-        return self._scalar(float)
+        return self._python(float)
 
     def __int__(self):
-        return self._scalar(int)
+        return self._python(int)
 
     def __complex__(self):
-        return self._scalar(complex)
+        return self._python(complex)
+
+    def _python(self, kind):
+        if self._data.size != 1:  # (PyTorch's ValueError here, its RuntimeError in item())
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return kind(self._data.item())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:

@@ -276,6 +276,8 @@ def test_cross(dim):
     with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
         check_raises(lambda lib, x, y: lib.cross(x, y), rand(2, 4), rand(2, 4),
                      match="no dimension of size 3")
+    check_raises(lambda lib, x, y: lib.cross(x, y, dim=0), rand(3), rand(3, dtype=np.float64),
+                 match="expected scalar type Float but found Double")
 
 
 def test_block_diag():

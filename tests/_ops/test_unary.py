@@ -183,5 +183,6 @@ def test_erf_of_float32_within_an_ulp_of_torch(dtype, ulps):
     assert np.max(np.abs(got[ok].astype(np.float64) - want[ok]) / ulp) <= ulps
     exact = np.array([math.erf(v) for v in x[ok].astype(np.float64)])
     assert np.max(np.abs(got[ok] - exact) / ulp) <= 1.0
+    assert ember.erfc(ember.tensor(x)).dtype == ember.tensor(x).dtype  # (SciPy's is float32)
     noncontig_x = x[::3]
     assert np.array_equal(ember.erf(ember.tensor(noncontig_x)).numpy(), got[::3], equal_nan=True)

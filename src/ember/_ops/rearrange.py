@@ -3,6 +3,7 @@ diagonals (diagonal, diag_embed, diag, diagonal_scatter). All return copies, as 
 :func:`diagonal`, a strided view.
 """
 from ember._backend import xp_of
+from ember._ops._arith import _out
 from ember._ops._util import dims_arg, wrap_dim
 from ember._ops.shape import _record, _shape_arg, dims_varargs
 from ember._tensor import methods, track, view_of, wrap
@@ -366,7 +367,11 @@ def cross(input, other, dim=None, *, out=None):
     """
     import warnings
     from ember._ops.join import stack
+    from ember._ops.reduce import type_name
     from ember._ops.shape import broadcast_tensors
+    if input.dtype != other.dtype:  # (PyTorch does not promote here)
+        raise RuntimeError(f"expected scalar type {type_name(input._data.dtype)} but found "
+                           f"{type_name(other._data.dtype)}")
     a, b = broadcast_tensors(input, other)
     if dim is None:
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
@@ -383,10 +388,7 @@ def cross(input, other, dim=None, *, out=None):
     a0, a1, a2 = a.unbind(dim)
     b0, b1, b2 = b.unbind(dim)
     r = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], dim)
-    if out is not None:
-        out.copy_(r)
-        return out
-    return r
+    return _out(r, out)
 
 
 def block_diag(*tensors):

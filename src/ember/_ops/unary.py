@@ -388,7 +388,7 @@ def _special(name):
             return getattr(sp, name)(x)
         fn = _scipy_special(name)
         if fn is not None:
-            return fn(x)
+            return fn(x).astype(x.dtype, copy=False)  # (SciPy computes float16 in float32)
         py = np.frompyfunc(getattr(math, name), 1, 1)
         return np.asarray(py(x), dtype=x.dtype)
     return f
