@@ -58,6 +58,8 @@ def test_cdist_errors():
                  np.ones((2, 2), np.int64), match="floating-point")
     check_raises(lambda lib, a, b: lib.cdist(a, b), rand(3, 2, dtype=np.float64), rand(2, 2),
                  match="expected scalar type Double but found Float")
+    check_raises(lambda lib, a, b: lib.cdist(a, b), rand(3, 2, dtype=np.float16),
+                 rand(2, 2, dtype=np.float16), match="not implemented for 'Half'")
 
 
 @pytest.mark.parametrize("p", PS)
@@ -79,6 +81,8 @@ def test_pdist_small_and_errors():
     check_raises(lambda lib, a: lib.pdist(a), rand(2, 3, 2), match="2D")
     check_raises(lambda lib, a: lib.pdist(a, -1), rand(3, 2), match="non-negative")
     check_raises(lambda lib, a: lib.pdist(a), np.ones((3, 2), np.int64), match="floating")
+    check_raises(lambda lib, a: lib.pdist(a), rand(3, 2, dtype=np.float16),
+                 match="not implemented for 'Half'")
 
 
 @pytest.mark.parametrize("p", PS + [-1, -math.inf])
@@ -91,6 +95,8 @@ def test_dist(p):
     if p > 0:  # 0-distance: PyTorch's gradient is 0, not NaN (negative p: its NaN is compared)
         compare(lambda lib, a, b: lib.dist(a, b, p), x[0].copy(), x[1].copy(), grad=p != 0)
     compare(lambda lib, a, b: lib.dist(a, b, p), np.array(1.5), np.array(0.5), grad=p != 0)
+    check_raises(lambda lib, a, b: lib.dist(a, b, p), np.ones(3, np.int64), np.zeros(3, np.int32),
+                 match="norm\\(\\): input dtype should be either floating point")
 
 
 @pytest.mark.parametrize("p", [0.5, 1, 2, 3, math.inf])

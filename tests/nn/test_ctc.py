@@ -138,6 +138,11 @@ def test_errors():
                  lp, tg, il, tl)
     with pytest.raises(IndexError):
         f(ember.tensor(lp), ember.tensor(tg + 4), t5, (3, 2))
+    for empty, lens in ((lp[:0], (0, 0)), (lp[:, :0], ()), (lp[..., :0], t5), (lp[:0, 0], (0,))):
+        n = len(lens)
+        check_raises(lambda lib, a, b: lib.nn.functional.ctc_loss(a, b, lens, (1,) * n), empty,
+                     np.ones((n, 1), np.int64) if empty.ndim == 3 else np.ones(1, np.int64),
+                     match="log_probs tensor must not be empty")
 
 
 def test_matches_brute_force():

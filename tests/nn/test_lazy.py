@@ -26,6 +26,11 @@ LAZY = [
     ("LazyBatchNorm1d", (1e-3, 0.2, False), (4, 3, 5), ("BatchNorm1d", (3, 1e-3, 0.2, False))),
     ("LazyBatchNorm2d", (), (2, 3, 4, 4), ("BatchNorm2d", (3,))),
     ("LazyBatchNorm3d", (), (2, 3, 2, 2, 2), ("BatchNorm3d", (3,))),
+    # NOTE: the lazy instance norms take the lazy batch norms' defaults (affine, running stats)
+    ("LazyInstanceNorm1d", (), (2, 3, 5), ("InstanceNorm1d", (3, 1e-5, 0.1, True, True))),
+    ("LazyInstanceNorm2d", (1e-3, 0.2, False), (2, 3, 4, 4),
+     ("InstanceNorm2d", (3, 1e-3, 0.2, False, True))),
+    ("LazyInstanceNorm3d", (), (2, 3, 2, 2, 2), ("InstanceNorm3d", (3, 1e-5, 0.1, True, True))),
 ]
 IDS = [f"{c[0]}{i}" for i, c in enumerate(LAZY)]
 
@@ -73,6 +78,7 @@ def test_initialised_as_the_regular_layer(name, args, xshape, regular):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=k)
 
 
+@pytest.mark.filterwarnings("ignore:input's size at dim")  # (num_features stays 0, as torch's)
 @pytest.mark.parametrize("name,args,xshape,regular", LAZY, ids=IDS)
 def test_load_torch_state_then_forward(name, args, xshape, regular):
     t_mod = make(torch, name, args).double()
@@ -80,6 +86,16 @@ def test_load_torch_state_then_forward(name, args, xshape, regular):
     t_mod(torch.tensor(rand(*xshape, dtype=np.float64)))  # torch's values, then loaded here
     copy_state(t_mod, e_mod)  # materializes the placeholders
     assert type(e_mod).__name__ == name and not e_mod.has_uninitialized_params()
+    if "InstanceNorm" in name and e_mod.affine:
+        # NOTE: as torch's, num_features stays 0 after loading, which an affine instance norm
+        # refuses at the first forward
+        x = rand(*xshape, dtype=np.float64)
+        t_new = make(torch, name, args).double()
+        t_new.load_state_dict(t_mod.state_dict())
+        for mod, lib in ((t_new, torch), (e_mod, ember)):
+            with pytest.raises(ValueError, match="num_features \\(0\\)"):
+                mod(lib.tensor(x))
+        return
     check_pair(t_mod, e_mod, rand(*xshape, dtype=np.float64), steps=2, tol=1e-10)
     assert type(e_mod).__name__ == regular[0]
 
@@ -160,3 +176,27 @@ def test_uninitialized_parameter_and_buffer():
     assert "buf" in m._buffers and list(m.state_dict()) == []
     b.materialize((4,))
     assert type(b) is ember.Tensor and m.buf.shape == (4,)
+
+
+def test_placeholders_refuse_ops_as_torch():
+    for lib in (torch, ember):
+        p, b = lib.nn.parameter.UninitializedParameter(), lib.nn.parameter.UninitializedBuffer()
+        for t in (p, b):
+            for op in (lambda t: t + 1, lambda t: t.numel(), lambda t: t.sum(),
+                       lambda t: lib.nn.init.ones_(t), lambda t: t.detach()):
+                with pytest.raises(ValueError, match="uninitialized parameter"):
+                    op(t)
+            # what modules need still works: attributes, dtype and device moves, requires_grad
+            assert t.dtype == lib.float32 and t.device.type == "cpu" and t.is_floating_point()
+            assert t.double().dtype == t.to(lib.float64).dtype == lib.float64
+            assert tuple(t.size()) == (0,)
+        assert p.requires_grad and not b.requires_grad
+        b.requires_grad = True
+        assert b.requires_grad
+        with pytest.raises(RuntimeError, match="shape of an uninitialized"):
+            p.shape
+        m = lib.nn.LazyLinear(3).double()
+        with pytest.raises(ValueError, match="uninitialized parameter"):
+            lib.nn.functional.linear(lib.ones(1, 2, dtype=lib.float64), m.weight)
+        m(lib.ones(1, 2, dtype=lib.float64))
+        assert (m.weight + 1).shape == (3, 2)

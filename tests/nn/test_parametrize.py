@@ -151,6 +151,14 @@ def test_cached():
             assert m.weight is w
         assert m.weight is w
     assert m.weight is not w
+    # a deepcopy shares the parametrized class; its cached tensor is its own (torch's is not)
+    m2 = copy.deepcopy(m)
+    with ember.no_grad():
+        m2.parametrizations.weight.original.fill_(1.0)
+    with P.cached():
+        w, w2 = m.weight, m2.weight
+        assert w is not w2 and m2.weight is w2
+    np.testing.assert_array_equal(w2.detach().numpy(), np.ones((3, 3), np.float32))
 
 
 def test_errors():

@@ -152,6 +152,9 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         if x._data.dtype.kind != "f":
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
                                f"{type_name(x._data.dtype)}")
+    for x in (x1, x2):
+        if x._data.dtype == np.float16:
+            raise NotImplementedError("\"cdist\" not implemented for 'Half'")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError("X1 and X2 must have the same number of columns. X1: "
                            f"{x1.shape[-1]} X2: {x2.shape[-1]}")
@@ -194,6 +197,8 @@ def pdist(input, p=2):
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
     if input._data.dtype.kind != "f":
         raise RuntimeError("pdist only supports floating-point dtypes")
+    if input._data.dtype == np.float16:
+        raise NotImplementedError("\"pdist\" not implemented for 'Half'")
     p = _check_p(p, "pdist")
     n = input.shape[0]
     i, j = np.triu_indices(n, 1)
@@ -212,7 +217,11 @@ def dist(input, other, p=2):
     """
     if isinstance(p, Tensor):
         p = p.item()
-    return vector_norm(input - other, p)
+    diff = input - other
+    if diff._data.dtype.kind not in "fc":
+        raise RuntimeError("norm(): input dtype should be either floating point or complex. "
+                           f"Got {type_name(diff._data.dtype)} instead.")
+    return vector_norm(diff, p)
 
 
 class _NormGrad(LinalgVectorNormBackward0):

@@ -263,7 +263,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
         tensor([0., 2., 1., 0.])
     """
     d = input._data
-    _hist_float(d, "histogram_histc_cpu")
+    _hist_float(d, "histogram_cpu")
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     lo, hi = float(min), float(max)
@@ -300,6 +300,8 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     d = input._data
     xp = xp_of(d)
     _hist_float(d, "histogram_cpu" if isinstance(bins, Tensor) else "histogramdd")
+    if d.dtype == np.float16 and not isinstance(bins, Tensor):  # (PyTorch's histogramdd kernel)
+        raise NotImplementedError("\"histogramdd\" not implemented for 'Half'")
     w = None
     if weight is not None:
         w = weight._data

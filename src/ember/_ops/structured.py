@@ -143,7 +143,7 @@ def dsplit(input, indices_or_sections):
     return _split("dsplit", input, indices_or_sections, 2, 3)
 
 
-def narrow_copy(input, dim, start, length):
+def narrow_copy(input, dim, start, length, *, out=None):
     """A copy (not a view) of ``input.narrow(dim, start, length)``.
 
     Example::
@@ -151,7 +151,11 @@ def narrow_copy(input, dim, start, length):
         >>> ember.narrow_copy(ember.arange(5), 0, 1, 3)
         tensor([1, 2, 3])
     """
-    return input.narrow(dim, start, length).clone()
+    r = input.narrow(dim, start, length).clone()
+    if out is not None:
+        from ember._ops._arith import _out
+        return _out(r, out)
+    return r
 
 
 # ---- sliding windows ----------------------------------------------------------------------------
@@ -227,6 +231,9 @@ def _unsqueeze_(self, dim):
 
 def _t_(self):
     """In-place :meth:`t`."""
+    if self.dim() > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is "
+                           f"{self.dim()}D")
     return _inplace_view(self, t)
 
 
@@ -271,6 +278,8 @@ def _fill_diagonal_(self, fill_value, wrap=False):
 
 # ---- scatter_reduce -----------------------------------------------------------------------------
 _REDUCES = ("sum", "prod", "mean", "amax", "amin")
+# NOTE: PyTorch's forward also takes scatter_'s names for amax/amin; its backward refuses them
+_ALIASES = {"max": "amax", "min": "amin"}
 
 
 def _identity(reduce, dt):
@@ -322,6 +331,9 @@ class ScatterReduceBackward0(Node):
             return self._backward(g)
 
     def _backward(self, g):  # PyTorch's scatter_reduce_backward
+        if self.alias is not None:
+            raise RuntimeError("Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', "
+                               f"'amin' but got {self.alias}.")
         x, index, src = self.saved_tensors
         dim, reduce, incl = self.dim, self.reduce, self.include_self
         result = self.saved_output()
@@ -403,6 +415,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
         >>> ember.zeros(2).scatter_reduce(0, ember.tensor([0, 1, 0, 1]), x, "amax")
         tensor([3., 4.])
     """
+    alias = reduce if reduce in _ALIASES else None
+    reduce = _ALIASES.get(reduce, reduce)
     if reduce not in _REDUCES:
         raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
@@ -417,6 +431,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
     if STATE.enabled and (input._rg or src._rg):
         node = ScatterReduceBackward0()
         node.dim, node.reduce, node.include_self = dim, reduce, include_self
+        node.alias = alias
         node.save_for_backward(input, index, src)
         r = track(r, node, (input, src), save_out=True)
     else:

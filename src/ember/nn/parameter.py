@@ -116,9 +116,54 @@ _UNINIT_SHAPE = ("Can't access the shape of an uninitialized parameter or buffer
                  "before accessing their attributes.")
 
 
+# NOTE: the slot itself, through which a placeholder reaches its (empty) array; ops read
+# ``_data``, which a placeholder turns into PyTorch's ValueError
+_RAW = Tensor._data
+
+
+def _raw(t):
+    return wrap(_RAW.__get__(t))
+
+
+def _allowed(name):
+    def method(self, *args, **kwargs):
+        return getattr(_raw(self), name)(*args, **kwargs)
+    method.__name__ = name
+    return method
+
+
 class UninitializedTensorMixin:
     """What the uninitialized placeholders share: no shape until :meth:`materialize`, which
-    gives them one and turns them into their ``cls_to_become``."""
+    gives them one and turns them into their ``cls_to_become``. Any op on them raises
+    ValueError, as PyTorch's; the attributes and dtype/device moves that modules need work."""
+
+    @property
+    def _data(self):
+        raise ValueError(f"Attempted to use an uninitialized parameter ({type(self).__name__}). "
+                         "This error happens when you are using a `LazyModule` or explicitly "
+                         "manipulating `ember.nn.parameter` placeholders. When using "
+                         "LazyModules Call `forward` with a dummy batch to initialize the "
+                         "parameters before calling ember functions")
+
+    @_data.setter
+    def _data(self, value):
+        _RAW.__set__(self, value)
+
+    dtype = property(lambda self: _raw(self).dtype)
+    device = property(lambda self: _raw(self).device)
+    is_cuda = property(lambda self: _raw(self).is_cuda)
+    is_cpu = property(lambda self: _raw(self).is_cpu)
+    data = property(_raw, Tensor.data.fset)
+
+    @property
+    def requires_grad(self):
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        t = _raw(self)
+        t.requires_grad = value  # (its checks)
+        self._rg = t._rg
 
     def materialize(self, shape, device=None, dtype=None):
         """Give the tensor ``shape`` (uninitialized values) and turn it into ``cls_to_become``
@@ -148,6 +193,12 @@ class UninitializedTensorMixin:
 
     def __reduce_ex__(self, proto):
         return (self.__class__, (self.requires_grad,))
+
+
+for _name in ("size", "is_floating_point", "is_complex", "get_device", "to", "cpu", "cuda", "half",
+              "float", "double", "char", "short", "int", "long"):  # (PyTorch's allowed methods)
+    setattr(UninitializedTensorMixin, _name, _allowed(_name))
+del _name
 
 
 def is_lazy(param):

@@ -242,6 +242,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if xd.ndim not in (2, 3):
         raise RuntimeError(f"Expected 3-dimensional tensor, but got {xd.ndim + 1}-dimensional "
                            f"tensor for argument #1 'log_probs'{_WHERE}")
+    if not xd.size:
+        raise RuntimeError("log_probs tensor must not be empty")
     x = log_probs if batched else log_probs.unsqueeze(1)
     td = _backend.to_device(targets._data, "cpu") if isinstance(targets, Tensor) else targets
     td = np.asarray(td).astype(np.int64)

@@ -15,12 +15,15 @@ from ember.autograd.grad_mode import no_grad
 from ember.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, _BatchNorm, _NormBase
 from ember.nn.modules.conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,
                                    ConvTranspose3d)
+from ember.nn.modules.instancenorm import (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,
+                                           _InstanceNorm)
 from ember.nn.modules.linear import Linear
 from ember.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
 __all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d",
            "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d",
-           "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d"]
+           "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
+           "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 
 class LazyModuleMixin:
@@ -358,3 +361,43 @@ class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
                              example="8, 4, 2, 3, 3")
     cls_to_become = BatchNorm3d
     _check_input_dim = BatchNorm3d._check_input_dim
+
+
+_IN_DOC = """An :class:`~ember.nn.{base}` whose ``num_features`` is ``input.size(1)`` of the first
+    input; it becomes an ``{base}`` after the first forward.
+
+    NOTE: as PyTorch's, the defaults are the lazy batch norms' (``affine=True``,
+    ``track_running_stats=True``), not ``{base}``'s, and an unbatched input is read at
+    ``size(1)`` too.
+
+    Args:
+        eps, momentum, affine, track_running_stats, device, dtype, bias: as
+        :class:`~ember.nn.{base}`.
+
+    Example::
+
+        >>> m = nn.{name}()
+        >>> m(ember.randn({example})); m.weight.shape
+        ember.Size([4])
+    """
+
+
+class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
+    __doc__ = _IN_DOC.format(base="InstanceNorm1d", name="LazyInstanceNorm1d",
+                             example="8, 4, 5")
+    cls_to_become = InstanceNorm1d
+    _spatial = 1
+
+
+class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
+    __doc__ = _IN_DOC.format(base="InstanceNorm2d", name="LazyInstanceNorm2d",
+                             example="8, 4, 3, 3")
+    cls_to_become = InstanceNorm2d
+    _spatial = 2
+
+
+class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
+    __doc__ = _IN_DOC.format(base="InstanceNorm3d", name="LazyInstanceNorm3d",
+                             example="8, 4, 2, 3, 3")
+    cls_to_become = InstanceNorm3d
+    _spatial = 3

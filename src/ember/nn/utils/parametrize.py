@@ -203,7 +203,9 @@ def _inject_property(module, tensor_name):
         parametrization = self.parametrizations[tensor_name]
         if not _cache_enabled:
             return parametrization()
-        key = (id(module), tensor_name)
+        # NOTE: PyTorch keys on the module the property was made for, so a deepcopy (which shares
+        # the class) read the original's cached tensor; the instance read is the right key
+        key = (id(self), tensor_name)
         tensor = _cache.get(key)
         if tensor is None:
             tensor = _cache[key] = parametrization()
