@@ -151,3 +151,18 @@ def check_raises(fn, *args, match=None):
         fn(torch, *t_in)
     with pytest.raises(type(t_exc.value), match=match):
         fn(ember, *e_in)
+
+
+def check_linalg_error(fn, *arrays, match=None):
+    """torch raises torch.linalg.LinAlgError and ember ember.linalg.LinAlgError, same message."""
+    import re
+
+    import pytest
+    with pytest.raises(torch.linalg.LinAlgError) as t_exc:
+        fn(torch, *[torch.from_numpy(a) for a in arrays])
+    with pytest.raises(ember.linalg.LinAlgError) as e_exc:
+        fn(ember, *[ember.from_numpy(a) for a in arrays])
+    assert str(e_exc.value) == str(t_exc.value)
+    if match:
+        assert re.search(match, str(e_exc.value))
+

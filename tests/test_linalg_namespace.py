@@ -3,14 +3,13 @@ gradients (float32 and float64, batched), gradcheck and double backward in float
 results, LinAlgError and the other errors. Eigen- and singular vectors are compared through
 quantities that do not depend on their signs."""
 import math
-import re
 
 import numpy as np
 import pytest
 import torch
 
 import ember
-from helpers import check_raises, compare, noncontig, rand
+from helpers import check_linalg_error, check_raises, compare, noncontig, rand
 
 DTYPES = [np.float32, np.float64]
 
@@ -39,16 +38,6 @@ def gradcheck(fn, *arrays, double=True):
     assert ember.autograd.gradcheck(fn, ts, eps=1e-6, atol=1e-6, rtol=1e-4)
     if double:
         assert ember.autograd.gradgradcheck(fn, ts, eps=1e-6, atol=1e-5, rtol=1e-3)
-
-
-def check_linalg_error(fn, *arrays, match=None):
-    with pytest.raises(torch.linalg.LinAlgError) as t_exc:
-        fn(torch, *[torch.from_numpy(a) for a in arrays])
-    with pytest.raises(ember.linalg.LinAlgError) as e_exc:
-        fn(ember, *[ember.from_numpy(a) for a in arrays])
-    assert str(e_exc.value) == str(t_exc.value)
-    if match:
-        assert re.search(match, str(e_exc.value))
 
 
 # ---- norms ---------------------------------------------------------------------------------------
