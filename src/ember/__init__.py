@@ -44,6 +44,8 @@ for _module, (_names, _methods) in _ops.LAZY.items():
         setattr(Tensor, _name, _ops.lazy_method(_module, _name))
 del _family, _module, _names, _methods, _name
 from ember._api import *  # noqa: E402,F401,F403  (is_tensor, finfo, ...)
+from ember._globals import *  # noqa: E402,F401,F403  (pi, strided, channels_last, ...)
+from ember import _tensor_props  # noqa: E402,F401  (layout, is_sparse, get_device, ...)
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64

@@ -42,6 +42,13 @@ LAZY = {
     "windows": (
         "hann_window hamming_window bartlett_window blackman_window kaiser_window",
         ""),
+    "extras": (
+        "unique_consecutive unravel_index trapezoid trapz cumulative_trapezoid combinations "
+        "scalar_tensor empty_strided split_with_sizes addr bitwise_left_shift "
+        "bitwise_right_shift",
+        "addbmm_ addmm_ addmv_ addr addr_ baddbmm_ bitwise_left_shift bitwise_left_shift_ "
+        "bitwise_right_shift bitwise_right_shift_ split_with_sizes unique_consecutive "
+        "__lshift__ __rshift__ __rlshift__ __rrshift__ __ilshift__ __irshift__"),
 }
 
 

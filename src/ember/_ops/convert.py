@@ -17,24 +17,74 @@ class CloneBackward0(Node):
 def clone(input, *, memory_format=None):
     """A copy of ``input`` with its own memory; gradients flow back to ``input``.
 
-    Like PyTorch's ``preserve_format``, a transposed (dense) input keeps its strides.
+    Like PyTorch's default ``preserve_format``, a transposed (dense) input keeps its strides;
+    ``memory_format=ember.contiguous_format`` or ``ember.channels_last`` orders the copy so.
     """
     d = input._data
-    r = d.copy() if "contiguous_format" in str(memory_format) else d.copy(order="K")
+    order = _order(d, memory_format)
+    r = d.copy(order="K") if order is None else _copy_in(d, order)
     if STATE.enabled and input._rg:
         return track(r, CloneBackward0(), (input,))
     return wrap(r)
 
 
 def contiguous(input, memory_format=None):
-    """``input`` itself when it is C-contiguous, else a contiguous copy."""
+    """``input`` itself when it is contiguous in ``memory_format`` (default: row-major), else a
+    copy that is."""
     d = input._data
-    if d.flags.c_contiguous:
+    order = _order(d, memory_format) or _ROW_MAJOR
+    if _dense_in(d, order):
         return input
-    r = d.copy()  # C order
+    r = _copy_in(d, order)
     if STATE.enabled and input._rg:
         return track(r, CloneBackward0(), (input,))
     return wrap(r)
+
+
+_ROW_MAJOR = "C"
+
+
+def _order(d, memory_format):
+    """The dim order (outermost first) ``memory_format`` asks of ``d``: ``_ROW_MAJOR``, a
+    permutation (channels last), or None for ``preserve_format`` / no format."""
+    name = getattr(memory_format, "_name", None)
+    if memory_format is None or name == "preserve_format":
+        return None
+    if name == "contiguous_format":
+        return _ROW_MAJOR
+    rank = {"channels_last": 4, "channels_last_3d": 5}.get(name)
+    if rank is None:
+        raise TypeError(f"memory_format must be an ember.memory_format, not {memory_format!r}")
+    if d.ndim != rank:
+        raise RuntimeError(f"required rank {rank} tensor to use {name} format")
+    return (0,) + tuple(range(2, rank)) + (1,)
+
+
+def _dense_in(d, order):
+    """Whether ``d`` is laid out densely in ``order``."""
+    if order is _ROW_MAJOR:
+        return d.flags.c_contiguous
+    return d.transpose(order).flags.c_contiguous
+
+
+def _copy_in(d, order):
+    """A copy of ``d`` laid out in ``order`` (same shape and values)."""
+    if order is _ROW_MAJOR:
+        return d.copy()
+    xp = _backend.xp_of(d)
+    back = tuple(sorted(range(d.ndim), key=order.__getitem__))
+    return xp.ascontiguousarray(d.transpose(order)).transpose(back)
+
+
+def is_contiguous(input, memory_format=None):
+    """Whether ``input``'s elements lie densely in ``memory_format``'s order (default:
+    row-major)."""
+    d = input._data
+    name = getattr(memory_format, "_name", None)
+    if name in ("channels_last", "channels_last_3d"):
+        rank = 4 if name == "channels_last" else 5
+        return d.ndim == rank and _dense_in(d, _order(d, memory_format))
+    return bool(d.flags.c_contiguous)
 
 
 class ToCopyBackward0(Node):
@@ -92,12 +142,16 @@ def to(input, *args, **kwargs):
     """
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
     dtype, device = _parse_to(args, kwargs)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     out = _convert(input, None if dtype is None else _dtype.as_dtype(dtype).np,
                    None if device is None else _backend.as_device(device))
+    if _order(out._data, memory_format) is not None:
+        if copy and out is input:
+            return clone(out, memory_format=memory_format)
+        return contiguous(out, memory_format)
     return clone(out) if copy and out is input else out
 
 
@@ -135,7 +189,8 @@ def _caster(dt):
 
 
 methods(
-    clone=clone, contiguous=contiguous, to=to, type=type_, type_as=type_as,
+    clone=clone, contiguous=contiguous, is_contiguous=is_contiguous, to=to, type=type_,
+    type_as=type_as,
     cpu=lambda self, memory_format=None: _convert(self, None, _backend.CPU),
     cuda=lambda self, device=None, non_blocking=False, memory_format=None: _convert(
         self, None, _cuda_device(device)),
