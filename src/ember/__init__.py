@@ -58,7 +58,7 @@ random = _ops.random  # ``ember.random.manual_seed`` as ``torch.random.manual_se
 _LAZY = {"nn": "ember.nn", "optim": "ember.optim", "utils": "ember.utils", "vision": "ember.vision",
          "cuda": "ember.cuda", "serialization": "ember.serialization",
          "save": "ember.serialization", "load": "ember.serialization", "linalg": "ember.linalg",
-         "special": "ember.special"}
+         "special": "ember.special", "testing": "ember.testing", "backends": "ember.backends"}
 # torch's top-level twins of activation functions that live in nn.functional
 _LAZY.update(dict.fromkeys(("selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_",
                             "threshold", "threshold_", "hardshrink"), "ember.nn.functional"))
