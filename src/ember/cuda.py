@@ -159,3 +159,10 @@ def memory_reserved(device=None):
     if not is_initialized():
         return 0
     return _backend.cupy().get_default_memory_pool().total_bytes()
+
+
+def __getattr__(name):
+    if name == "amp":  # ``ember.cuda.amp.autocast`` / ``GradScaler``: PyTorch's older spelling
+        from ember.amp import _cuda_compat
+        return _cuda_compat
+    raise AttributeError(f"module 'ember.cuda' has no attribute '{name}'")
