@@ -63,6 +63,7 @@ _LAZY = {"nn": "ember.nn", "optim": "ember.optim", "utils": "ember.utils", "visi
 _LAZY.update(dict.fromkeys(("is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled",
                             "set_autocast_dtype", "is_autocast_available"),
                            "ember.amp.autocast_mode"))
+_LAZY["multiprocessing"] = "ember.multiprocessing"
 # torch's top-level twins of activation functions that live in nn.functional
 _LAZY.update(dict.fromkeys(("selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_",
                             "threshold", "threshold_", "hardshrink"), "ember.nn.functional"))
