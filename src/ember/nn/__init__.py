@@ -7,6 +7,7 @@ adding one needs no change here.
 from ember.nn.modules import *  # noqa: F401,F403
 from ember.nn.modules import __all__ as _modules_all
 from ember.nn.parameter import Buffer, Parameter
-from ember.nn import functional, init, modules, utils  # noqa: F401
+from ember.nn import functional, init, modules, parallel, utils  # noqa: F401
 
-__all__ = list(_modules_all) + ["Buffer", "Parameter", "functional", "init", "utils"]
+__all__ = list(_modules_all) + ["Buffer", "Parameter", "functional", "init", "parallel",
+                                 "utils"]
