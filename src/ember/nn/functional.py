@@ -17,3 +17,6 @@ from ember.nn._functional.vision import *  # noqa: F401,F403
 from ember.nn._functional.channel_dropout import *  # noqa: F401,F403
 from ember.nn._functional.attention import *  # noqa: F401,F403
 from ember.nn._functional.ctc import *  # noqa: F401,F403
+from ember.nn._functional.extra import *  # noqa: F401,F403
+from ember.nn._functional.fractional_pool import *  # noqa: F401,F403
+from ember.nn._functional.sampling import *  # noqa: F401,F403

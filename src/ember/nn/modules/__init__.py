@@ -28,6 +28,8 @@ from ember.nn.modules.attention import *  # noqa: F401,F403
 from ember.nn.modules.transformer import *  # noqa: F401,F403
 from ember.nn.modules.lazy import *  # noqa: F401,F403
 from ember.nn.modules.data_parallel import *  # noqa: F401,F403
+from ember.nn.modules.extra import *  # noqa: F401,F403
+from ember.nn.modules.adaptive import *  # noqa: F401,F403
 
 # every Module class imported above (the families' __all__), in import order
 __all__ = [_n for _n, _v in list(globals().items())
