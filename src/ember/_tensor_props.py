@@ -11,17 +11,12 @@ def _false(self):
     return False
 
 
-def _self(self):
-    return self
-
-
 for _name in ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_nested", "is_mkldnn",
               "is_xpu", "is_mps", "is_ipu", "is_xla", "is_vulkan", "is_maia", "is_mtia"):
     setattr(Tensor, _name, property(_false, doc="False: ember tensors are dense CPU/CUDA arrays."))
-for _name in ("is_pinned", "is_shared", "is_inference", "is_conj", "is_neg"):
+# NOTE: ember keeps no lazy negative bit (nor conjugate bit: see _ops/complex_math.py)
+for _name in ("is_pinned", "is_shared", "is_inference", "is_neg"):
     setattr(Tensor, _name, _false)
-# NOTE: ember keeps no lazy conjugate/negative bits: a conj() is computed when it is taken
-Tensor.resolve_conj = Tensor.resolve_neg = _self
 Tensor.layout = property(lambda self: strided, doc="``ember.strided``: a dense tensor.")
 
 

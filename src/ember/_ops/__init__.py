@@ -1,13 +1,13 @@
 """Primitive operations by family. Importing this package attaches every family's methods to Tensor;
 each module's ``__all__`` is what ``ember`` exports from it."""
-from ember._ops import (binary_math, compare, conv, convert, counting, creation,  # noqa: F401
-                        elementwise, index, inplace, join, linalg, mask, pixel_shuffle, pool_api,
-                        random, rearrange, reduce, scan, scatter, shape, slicing, softmax, sort,
-                        stats, unary)
+from ember._ops import (binary_math, compare, complex_math, conv, convert,  # noqa: F401
+                        counting, creation, elementwise, index, inplace, join, linalg, mask,
+                        pixel_shuffle, pool_api, random, rearrange, reduce, scan, scatter, shape,
+                        slicing, softmax, sort, stats, unary)
 
-FAMILIES = (binary_math, compare, conv, convert, counting, creation, elementwise, index, inplace,
-            join, linalg, mask, pixel_shuffle, pool_api, random, rearrange, reduce, scan, scatter,
-            shape, slicing, softmax, sort, stats, unary)
+FAMILIES = (binary_math, compare, complex_math, conv, convert, counting, creation, elementwise,
+            index, inplace, join, linalg, mask, pixel_shuffle, pool_api, random, rearrange, reduce,
+            scan, scatter, shape, slicing, softmax, sort, stats, unary)
 
 
 # NOTE: families of less common functions load on first use, so ``import ember`` stays fast: per

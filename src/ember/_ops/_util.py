@@ -56,7 +56,11 @@ def with_scalar(ad, s):
         else:
             raise TypeError(f"unsupported operand type: {type(s).__name__}")
     if cat > _KCAT[ad.dtype.kind]:
-        ad = ad.astype(_cat_default(cat))
+        # a complex number with float64 (or an integer and a float64 default dtype) gives
+        # complex128, as PyTorch
+        wide = ad.dtype == np.float64 or (ad.dtype.kind != "f" and _dtype.get_default_dtype().np
+                                          == np.float64)
+        ad = ad.astype(np.complex128 if cat == 3 and wide else _cat_default(cat))
     elif cat == 1 and ad.dtype.kind in "iu":
         s = _in_range(s, ad.dtype)
     return ad, s

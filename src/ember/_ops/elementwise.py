@@ -155,15 +155,26 @@ def rsub(input, other, *, alpha=1):
     return wrap(r)
 
 
+def _conj(t):
+    """``conj(t)`` for a complex operand (a saved Tensor, array or number), else ``t``."""
+    if isinstance(t, Tensor):
+        if t._data.dtype.kind != "c":
+            return t
+        from ember._ops.complex_math import conj
+        return conj(t)
+    return np.conj(t) if np.iscomplexobj(t) else t
+
+
 class MulBackward0(Node):
     scalar = None  # ``x * 2``: the number, kept as an attribute (no saved tensor to check)
 
     def backward(self, g):
         s = self.scalar
-        if s is not None:
+        if s is not None:  # (complex operands: PyTorch's gradients multiply by the conjugate)
+            s = _conj(s)
             return (g * s, None) if self._next[1] is None else (None, g * s)
         b, a = self.saved_tensors  # saved as (what d/da needs, what d/db needs)
-        return (None if b is None else g * b), (None if a is None else g * a)
+        return (None if b is None else g * _conj(b)), (None if a is None else g * _conj(a))
 
 
 def mul(input, other, *, out=None):
@@ -197,10 +208,10 @@ class DivBackward0(Node):
 
     def backward(self, g):
         if self.divisor is not None:
-            return g / self.divisor, None
+            return g / _conj(self.divisor), None
         a, b = self.saved_tensors
-        ga = None if self._next[0] is None else g / b
-        gb = None if self._next[1] is None else -g * a / (b * b)
+        ga = None if self._next[0] is None else g / _conj(b)
+        gb = None if self._next[1] is None else -g * _conj(a) / _conj(b * b)
         return ga, gb
 
 

@@ -130,7 +130,11 @@ class PowBackward0(Node):
         c = self.exponent
         if c == 0:
             return g * 0
-        return g * (c * pow(x, c - 1))
+        d = c * pow(x, c - 1)
+        if d._data.dtype.kind == "c":  # PyTorch's convention: times the conjugate derivative
+            from ember._ops.complex_math import conj
+            d = conj(d)
+        return g * d
 
 
 class PowBackward1(Node):

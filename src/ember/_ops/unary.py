@@ -38,7 +38,11 @@ def _not_for(input, kernel):
 # ---- the hot ones: written out in full -----------------------------------------------------------
 class ExpBackward0(Node):
     def backward(self, g):
-        return g * self.saved_output()
+        y = self.saved_output()
+        if y._data.dtype.kind == "c":  # PyTorch's complex convention: times conj(exp(x))
+            from ember._ops.complex_math import conj
+            y = conj(y)
+        return g * y
 
 
 def exp(input, *, out=None):
@@ -172,8 +176,29 @@ def sgn(input, *, out=None):
     if input._data.dtype.kind == "c":
         x = input._data
         a = np.abs(x)
-        return _out(wrap(np.where(a == 0, 0, x / np.where(a == 0, 1, a))), out)
+        r = np.where(a == 0, 0, x / np.where(a == 0, 1, a)).astype(x.dtype)
+        if STATE.enabled and input._rg:
+            node = ComplexSgnBackward()
+            node.save_for_backward(input)
+            return _out(track(r, node, (input,), save_out=True), out)
+        return _out(wrap(r), out)
     return _out(_sign(input, SgnBackward0), out)
+
+
+class ComplexSgnBackward(Node):
+    """``x / |x|`` of a complex ``x``: PyTorch's gradient ``(g - s re(g conj(s))) / |x|``
+    (0 where ``x == 0``), with ``s = sgn(x)``."""
+
+    def backward(self, g):
+        from ember._ops.compare import where
+        from ember._ops.complex_math import conj, real
+        (x,) = self.saved_tensors
+        s = sgn(x)
+        a = abs(x)
+        return where(wrap(a._data == 0), 0.0, (g - s * real(g * conj(s))) / a)
+
+
+ComplexSgnBackward.__name__ = "SgnBackward0"
 
 
 class ReciprocalBackward0(Node):

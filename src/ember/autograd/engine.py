@@ -286,6 +286,8 @@ def _execute(roots, retain_graph, create_graph, targets):
                 if g._data.shape != e[2]:
                     g = _unbroadcast(g, e, node, outs, sum_to)
                 if g._data.dtype != e[3]:
+                    if g._data.dtype.kind == "c" and e[3].kind != "c":  # a real input: the real
+                        g = g.real  # part, as PyTorch's (a complex gradient of a real tensor)
                     g = g.to(e[3])
                 buf = buffers.get(child)
                 if buf is None:
