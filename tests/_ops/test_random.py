@@ -314,6 +314,9 @@ def test_poisson():
     ember.manual_seed(0)
     x = vals(ember.poisson(ember.full((20000,), 3.0)))
     assert x.dtype == np.float32 and abs(x.mean() - 3) < 0.06 and np.all(x == np.round(x))
+    for rate in (ember.tensor(4.0), ember.tensor(4.0, dtype=ember.float64)):  # 0-d, as torch
+        y = ember.poisson(rate)
+        assert y.shape == () and y.dtype == rate.dtype and float(y) == round(float(y))
 
 
 @pytest.mark.skipif(not ember.cuda.is_available() if hasattr(ember, "cuda") else True,

@@ -342,7 +342,8 @@ def poisson(input, generator=None):
         src = getattr(rng.g, "poisson")
     else:
         src = default_generator._rng.g.poisson
-    return wrap(src(d.astype(np.float64)).astype(d.dtype))
+    # NOTE: with size given, NumPy returns an array also for a 0-d input (else a Python int)
+    return wrap(src(d.astype(np.float64), size=d.shape).astype(d.dtype))
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
