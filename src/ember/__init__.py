@@ -58,9 +58,9 @@ random = _ops.random  # ``ember.random.manual_seed`` as ``torch.random.manual_se
 _LAZY = {"nn": "ember.nn", "optim": "ember.optim", "utils": "ember.utils", "vision": "ember.vision",
          "cuda": "ember.cuda", "serialization": "ember.serialization",
          "save": "ember.serialization", "load": "ember.serialization", "linalg": "ember.linalg",
-         "special": "ember.special", "fft": "ember.fft", "testing": "ember.testing",
-         "backends": "ember.backends",
-         "amp": "ember.amp", "autocast": "ember.amp"}
+         "special": "ember.special", "fft": "ember.fft",
+         "distributions": "ember.distributions", "testing": "ember.testing",
+         "backends": "ember.backends", "amp": "ember.amp", "autocast": "ember.amp"}
 _LAZY.update(dict.fromkeys(("is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled",
                             "set_autocast_dtype", "is_autocast_available"),
                            "ember.amp.autocast_mode"))
