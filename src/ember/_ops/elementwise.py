@@ -155,6 +155,10 @@ def rsub(input, other, *, alpha=1):
     return wrap(r)
 
 
+def _same(t):
+    return t
+
+
 def _conj(t):
     """``conj(t)`` for a complex operand (a saved Tensor, array or number), else ``t``."""
     if isinstance(t, Tensor):
@@ -169,12 +173,15 @@ class MulBackward0(Node):
     scalar = None  # ``x * 2``: the number, kept as an attribute (no saved tensor to check)
 
     def backward(self, g):
+        # complex operands: PyTorch's gradients multiply by the conjugate (a real gradient means
+        # a real product, so real operands: nothing to conjugate)
+        c = _conj if g._data.dtype.kind == "c" else _same
         s = self.scalar
-        if s is not None:  # (complex operands: PyTorch's gradients multiply by the conjugate)
-            s = _conj(s)
+        if s is not None:
+            s = c(s)
             return (g * s, None) if self._next[1] is None else (None, g * s)
         b, a = self.saved_tensors  # saved as (what d/da needs, what d/db needs)
-        return (None if b is None else g * _conj(b)), (None if a is None else g * _conj(a))
+        return (None if b is None else g * c(b)), (None if a is None else g * c(a))
 
 
 def mul(input, other, *, out=None):
@@ -207,11 +214,12 @@ class DivBackward0(Node):
     divisor = None  # ``x / 2``: the number, kept as an attribute
 
     def backward(self, g):
+        c = _conj if g._data.dtype.kind == "c" else _same  # (see MulBackward0)
         if self.divisor is not None:
-            return g / _conj(self.divisor), None
+            return g / c(self.divisor), None
         a, b = self.saved_tensors
-        ga = None if self._next[0] is None else g / _conj(b)
-        gb = None if self._next[1] is None else -g * _conj(a) / _conj(b * b)
+        ga = None if self._next[0] is None else g / c(b)
+        gb = None if self._next[1] is None else -g * c(a) / c(b * b)
         return ga, gb
 
 
