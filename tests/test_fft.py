@@ -307,3 +307,73 @@ def test_namespace_is_lazy_and_complete():
     assert out.stdout.strip() == "ok"
     for name in ember.fft.__all__:
         assert callable(getattr(ember.fft, name)) and hasattr(torch.fft, name), name
+
+
+def test_namespace_has_every_torch_transform():
+    names = [n for n in dir(torch.fft) if not n.startswith("_") and n != "Tensor"
+             and callable(getattr(torch.fft, n))]
+    missing = [n for n in names if not hasattr(ember.fft, n)]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("name", ["hfftn", "hfft2"])
+@pytest.mark.parametrize("dtype", [F32, C64, C128])
+@pytest.mark.parametrize("norm", NORMS)
+def test_hermitian_n_dims(name, dtype, norm):
+    cases = ND_CASES if name == "hfftn" else [((2, 3, 4), None, None), ((3, 2, 5), (4, 6), (0, 2))]
+    for shape, s, dim in cases:
+        kw = {} if dim is None else {"dim": dim}
+        run(lambda lib, x: getattr(lib.fft, name)(x, s=s, norm=norm, **kw),
+            crand(*shape, dtype=dtype))
+
+
+@pytest.mark.parametrize("name", ["ihfftn", "ihfft2"])
+@pytest.mark.parametrize("dtype", [F32, F64])
+@pytest.mark.parametrize("norm", NORMS)
+def test_inverse_hermitian_n_dims(name, dtype, norm):
+    cases = ND_CASES if name == "ihfftn" else [((2, 3, 4), None, None), ((3, 2, 5), (4, 6), (0, 2))]
+    for shape, s, dim in cases:
+        kw = {} if dim is None else {"dim": dim}
+        run(lambda lib, x: getattr(lib.fft, name)(x, s=s, norm=norm, **kw),
+            crand(*shape, dtype=dtype))
+
+
+@pytest.mark.parametrize("fn, message", [
+    # a complex or integer out= for a real result (torch checks it in every c2r transform)
+    (lambda L, x: L.fft.irfft(x, out=L.empty(0, dtype=L.complex64)),
+     "irfft expects a floating point output tensor, but got ComplexFloat"),
+    (lambda L, x: L.fft.hfft(x, out=L.empty(0, dtype=L.int64)),
+     "hfft expects a floating point output tensor, but got Long"),
+    (lambda L, x: L.fft.irfft2(x, out=L.empty(0, dtype=L.complex64)),
+     "irfftn expects a floating point output tensor, but got ComplexFloat"),
+    (lambda L, x: L.fft.hfftn(x, out=L.empty(0, dtype=L.complex64)),
+     "hfftn expects a floating point output tensor, but got ComplexFloat"),
+    (lambda L, x: L.fft.ihfft2(x, out=L.empty(0)),
+     "ihfftn expects a complex output tensor, but got Float"),
+    (lambda L, x: L.fft.fft(x, out=L.empty(0, dtype=L.int64)),
+     "fft expects a complex output tensor, but got Long"),
+    # torch's ifftn and ifft2 name fftn; fft2 too
+    (lambda L, x: L.fft.ifft2(x, out=L.empty(0)), "fftn expects a complex output tensor"),
+    (lambda L, x: L.fft.fft2(x, out=L.empty(0)), "fftn expects a complex output tensor"),
+    (lambda L, x: L.fft.rfft2(x + 0j), "rfftn expects a real-valued input tensor, but got "
+                                       "ComplexFloat"),
+    (lambda L, x: L.fft.ihfftn(x + 0j), "Only supports floating-point dtypes, but found: "
+                                        "ComplexFloat"),
+    (lambda L, x: L.fft.ihfftn(x + 0j, s=(2,), dim=(0, 1)),
+     "When given, dim and shape arguments must have the same length"),
+    (lambda L, x: L.fft.irfftn(x[:, :0]), r"Invalid number of data points \(0\) specified"),
+    (lambda L, x: L.fft.hfftn(x[:0]), r"Invalid number of data points \(0\) specified"),
+    (lambda L, x: L.fft.fftfreq(4, dtype=L.int32),
+     "fftfreq requires a floating point or complex dtype"),
+    (lambda L, x: L.fft.rfftfreq(4, dtype=L.bool), "rfftfreq requires a floating point or "
+                                                   "complex dtype"),
+    (lambda L, x: L.fft.fftfreq(4, dtype=L.complex64), "not implemented for 'ComplexFloat'"),
+    (lambda L, x: L.fft.fft2(x.sum()), "Dimension specified as -2 but tensor has no dimensions"),
+    (lambda L, x: L.fft.hfft2(x.sum()), "Dimension specified as -2 but tensor has no dimensions"),
+])
+def test_more_error_messages(fn, message):
+    a = rand(4, 5, dtype=F32)
+    with pytest.raises(Exception, match=message) as t_exc:
+        fn(torch, torch.from_numpy(a.copy()))
+    with pytest.raises(type(t_exc.value), match=message):
+        fn(ember, ember.from_numpy(a.copy()))

@@ -18,13 +18,14 @@ import numpy as np
 from ember import _dtype
 from ember._ops import _fft
 from ember._ops._arith import _out
-from ember._ops.complex_math import conj
+from ember._ops.complex_math import _SCALAR_NAME, conj
 from ember._ops.creation import _finish
 from ember._ops.rearrange import roll
 from ember._tensor import _wrap_dim, wrap
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
-           "fftn", "ifftn", "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
+           "hfft2", "ihfft2", "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn", "fftfreq",
+           "rfftfreq", "fftshift", "ifftshift"]
 
 _NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
           "complex128": "ComplexDouble"}
@@ -50,7 +51,10 @@ def _prepare(input, name, real_only=False):
     elif a.dtype not in _fft.COMPLEX_OF:
         raise RuntimeError(f"Unsupported dtype {_NAMES.get(a.dtype.name, a.dtype.name)}")
     if real_only and a.dtype.kind == "c":
-        raise RuntimeError(f"{name} expects a real input tensor, but got {_NAMES[a.dtype.name]}")
+        if name == "ihfftn":
+            raise RuntimeError(f"Only supports floating-point dtypes, but found: {_NAMES[a.dtype.name]}")
+        kind = "real-valued" if name == "rfftn" else "real"
+        raise RuntimeError(f"{name} expects a {kind} input tensor, but got {_NAMES[a.dtype.name]}")
     return input
 
 
@@ -75,6 +79,8 @@ def _nd_dims(x, s, dim):
     nd = x.ndim
     if dim is not None:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        if nd == 0 and dims:
+            raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
         dims = tuple(_wrap_dim(operator.index(d), nd) for d in dims)
         if len(set(dims)) != len(dims):
             raise RuntimeError("FFT dims must be unique")
@@ -107,9 +113,14 @@ def _resized(x, dims, sizes):
 
 
 def _done(r, out, name):
-    if out is not None and r._data.dtype.kind == "c" and out._data.dtype.kind != "c":
-        raise RuntimeError(f"{name} expects a complex output tensor, but got "
-                           f"{_NAMES.get(out._data.dtype.name, out._data.dtype.name)}")
+    if out is not None:
+        od = out._data.dtype
+        if r._data.dtype.kind == "c" and od.kind != "c":
+            raise RuntimeError(f"{name} expects a complex output tensor, but got "
+                               f"{_SCALAR_NAME.get(od.name, od.name)}")
+        if r._data.dtype.kind != "c" and od.kind != "f":
+            raise RuntimeError(f"{name} expects a floating point output tensor, but got "
+                               f"{_SCALAR_NAME.get(od.name, od.name)}")
     return _out(r, out)
 
 
@@ -221,7 +232,7 @@ def _c2r_1d(input, n, dim, code, out, name, conjugate):
     if conjugate:
         x = conj(x)
     x = _fft.resize(x, (d,), (last // 2 + 1,))
-    return _out(_fft.c2r(x, (d,), code, last), out)
+    return _done(_fft.c2r(x, (d,), code, last), out, name)
 
 
 def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
@@ -288,7 +299,7 @@ def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
         tensor([[4., 0.],
                 [0., 0.]])
     """
-    return _c2c_nd(input, s, dim, norm, out, "fft2", True)
+    return _c2c_nd(input, s, dim, norm, out, "fftn", True)
 
 
 def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
@@ -300,14 +311,15 @@ def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
         tensor([[1., 0.],
                 [0., 0.]])
     """
-    return _c2c_nd(input, s, dim, norm, out, "ifft2", False)
+    return _c2c_nd(input, s, dim, norm, out, "ifftn", False)
 
 
 def _c2c_nd(input, s, dim, norm, out, name, forward):
     x = _prepare(input, name)
     dims, sizes = _nd_dims(x, s, dim)
     x = _resized(x, dims, sizes)
-    return _done(_fft.c2c(x, dims, _norm(norm, forward), forward), out, name)
+    # (PyTorch names fftn in the out= check of ifftn and ifft2 too)
+    return _done(_fft.c2c(x, dims, _norm(norm, forward), forward), out, "fftn")
 
 
 def rfftn(input, s=None, dim=None, norm=None, *, out=None):
@@ -379,21 +391,105 @@ def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     return _c2r_nd(input, s, dim, norm, out, "irfftn")
 
 
-def _c2r_nd(input, s, dim, norm, out, name):
+def _c2r_nd(input, s, dim, norm, out, name, forward=False):
     x = _prepare(input, name)
     dims, sizes = _nd_dims(x, s, dim)
     if not dims:
         raise RuntimeError(f"{name} must transform at least one axis")
+    for d, n in zip(dims, sizes):  # (an empty input dim: PyTorch reports its size, 0)
+        if n is None:
+            _points(x.shape[d])
     last = 2 * (x.shape[dims[-1]] - 1) if sizes[-1] is None else sizes[-1]
     _points(last)
     sizes[-1] = last // 2 + 1
     x = _resized(x, dims, sizes)
-    return _out(_fft.c2r(x, dims, _norm(norm, False), last), out)
+    if forward:  # hfftn: the conjugate's inverse transform, scaled as a forward one
+        x = conj(x)
+    return _done(_fft.c2r(x, dims, _norm(norm, forward), last), out, name)
+
+
+def hfftn(input, s=None, dim=None, norm=None, *, out=None):
+    """The N-dimensional Fourier transform of a Hermitian-symmetric signal given by its first
+    half along the last transformed dim: a real result whose last transformed dim gets ``s[-1]``
+    values (default ``2 * (m - 1)``).
+
+    Args:
+        input (Tensor): the one-sided Hermitian signal.
+        s (sequence of int, optional): the output signal sizes.
+        dim (sequence of int, optional): the dims to transform.
+        norm (str, optional): as in :func:`fft`.
+        out (Tensor, optional): the output tensor.
+
+    Example::
+
+        >>> ember.fft.hfftn(ember.ones(2, 3)).shape
+        ember.Size([2, 4])
+    """
+    return _c2r_nd(input, s, dim, norm, out, "hfftn", forward=True)
+
+
+def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    """The two-dimensional :func:`hfftn` (over the last two dims by default).
+
+    Example::
+
+        >>> ember.fft.hfft2(ember.ones(2, 3)).shape
+        ember.Size([2, 4])
+    """
+    return _c2r_nd(input, s, dim, norm, out, "hfftn", forward=True)
+
+
+def ihfftn(input, s=None, dim=None, norm=None, *, out=None):
+    """The inverse of :func:`hfftn`: the one-sided spectrum (the last transformed dim keeps
+    ``n // 2 + 1`` bins) of a real signal, conjugated and scaled as an inverse transform.
+
+    Args:
+        input (Tensor): the real input.
+        s (sequence of int, optional): the signal sizes.
+        dim (sequence of int, optional): the dims to transform.
+        norm (str, optional): as in :func:`ifft`.
+        out (Tensor, optional): the output tensor.
+
+    Example::
+
+        >>> ember.fft.ihfftn(ember.ones(2, 4)).shape
+        ember.Size([2, 3])
+    """
+    return _ihfft_nd(input, s, dim, norm, out)
+
+
+def ihfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    """The two-dimensional :func:`ihfftn` (over the last two dims by default).
+
+    Example::
+
+        >>> ember.fft.ihfft2(ember.ones(2, 4)).shape
+        ember.Size([2, 3])
+    """
+    return _ihfft_nd(input, s, dim, norm, out)
+
+
+def _ihfft_nd(input, s, dim, norm, out):
+    # as ATen: the conjugated one-sided transform of the last dim, then an inverse transform
+    # of the others (``conj(rfftn(x))`` scaled as an inverse transform)
+    dims, sizes = _nd_dims(input, s, dim)
+    if not dims:
+        raise RuntimeError("ihfftn must transform at least one axis")
+    x = _prepare(input, "ihfftn", real_only=True)
+    x = _resized(x, dims, sizes)
+    code = _norm(norm, False)
+    r = conj(_fft.r2c(x, dims[-1:], code, True))
+    return _done(_fft.c2c(r, dims[:-1], code, False), out, "ihfftn")
 
 
 # ---- frequencies and shifts ------------------------------------------------------------------------
-def _freq_dtype(dtype):
-    return (_dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()).np
+def _freq_dtype(dtype, name):
+    dt = (_dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()).np
+    if dt.kind not in "fc":
+        raise RuntimeError(f"{name} requires a floating point or complex dtype")
+    if dt.kind == "c":  # (PyTorch builds the frequencies with arange, which has no complex kernel)
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_SCALAR_NAME[dt.name]}'")
+    return dt
 
 
 def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -413,7 +509,7 @@ def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, require
     n = operator.index(n)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    k = np.arange(n, dtype=_freq_dtype(dtype))
+    k = np.arange(n, dtype=_freq_dtype(dtype, "fftfreq"))
     k[(n + 1) // 2:] -= n
     return _out(_finish(_scaled(k, n, d), device, requires_grad), out)
 
@@ -442,7 +538,7 @@ def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requir
     m = int(n / 2) + 1  # (C's division, as PyTorch: rfftfreq(-1) has one value)
     if m < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {m}: [{m}]")
-    k = np.arange(m, dtype=_freq_dtype(dtype))
+    k = np.arange(m, dtype=_freq_dtype(dtype, "rfftfreq"))
     return _out(_finish(_scaled(k, n, d), device, requires_grad), out)
 
 

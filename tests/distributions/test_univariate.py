@@ -115,3 +115,14 @@ def test_gamma_cdf():
     xs = np.linspace(0.01, 30, 50)[:, None]
     np.testing.assert_allclose(eg.cdf(ember.tensor(xs)).numpy(),
                                tg.cdf(torch.tensor(xs)).numpy(), 1e-12, 1e-13)
+
+
+def test_gamma_cdf_at_the_support_edges():
+    # unvalidated values outside the support: nan for x < 0, as torch's igamma (was 0); 0 at 0,
+    # 1 at inf
+    a, r = np.array([0.5, 2.0]), np.array([1.0, 3.0])
+    for x in (-1.0, 0.0, np.inf, 1e-30):
+        t = torch.distributions.Gamma(torch.tensor(a), torch.tensor(r), validate_args=False)
+        e = ember.distributions.Gamma(ember.tensor(a), ember.tensor(r), validate_args=False)
+        np.testing.assert_allclose(e.cdf(ember.tensor(x, dtype=ember.float64)).numpy(),
+                                   t.cdf(torch.tensor(x, dtype=torch.float64)).numpy(), 1e-12, 0)

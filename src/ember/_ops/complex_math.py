@@ -260,14 +260,14 @@ def is_conj(input):
 # ---- angle -----------------------------------------------------------------------------------------
 class AngleBackward0(Node):
     def backward(self, g):
+        from ember._ops.compare import where
         (x,) = self.saved_tensors
         if not _is_complex(x):
             return g * 0
-        xd = x._data
-        # d angle = (x dy - y dx) / |z|^2: the gradient is g * i z / |z|^2 (0 at z = 0)
-        a2 = xd.real * xd.real + xd.imag * xd.imag
-        w = np.where(a2 == 0, 0, 1j * xd / np.where(a2 == 0, 1, a2)).astype(xd.dtype)
-        return g * wrap(w)
+        # d angle = (x dy - y dx) / |z|^2: the gradient is g * i z / |z|^2 (0 at z = 0), built
+        # from ops so that it has a gradient itself (double backward)
+        a2 = real(x * conj(x))
+        return where(wrap(x._data == 0), 0.0, g * x / a2 * 1j)
 
 
 def angle(input, *, out=None):

@@ -2,6 +2,7 @@
 ``floor_divide``, ``remainder`` and ``fmod``. Their operators (``**``, ``//``, ``%``) are attached in
 ``elementwise.py`` with the other arithmetic dunders."""
 import builtins
+import cmath
 import math
 
 import numpy as np
@@ -145,11 +146,15 @@ class PowBackward1(Node):
         x, y = self.saved_tensors
         gx = gy = None
         if self._next[0] is not None:
-            gx = where(wrap(y._data == 0), 0.0, g * (y * pow(x, y - 1)))
+            gx = where(wrap(y._data == 0), 0.0, g * _conj(y * pow(x, y - 1)))
         if self._next[1] is not None:
-            # d/dy x**y = x**y log x, defined as 0 where x == 0 and y >= 0 (0**y is flat there)
-            flat = wrap((x._data == 0) & (y._data >= 0))
-            gy = g * where(flat, 0.0, self.saved_output() * x.log())
+            # d/dy x**y = x**y log x, defined as 0 where x == 0 and y >= 0 (0**y is flat there);
+            # the log in the result's dtype (a negative real base of a complex power: log(-2) is
+            # complex)
+            out = self.saved_output()
+            flat = wrap((x._data == 0) & _real_nonneg(y._data))
+            xr = x if x._data.dtype == out._data.dtype else x.to(_dtype_of(out))
+            gy = g * where(flat, 0.0, _conj(out * xr.log()))
         return gx, gy
 
 
@@ -157,13 +162,39 @@ class PowBackward2(Node):
     """``c ** y`` for a number ``c``."""
 
     def backward(self, g):
+        out = self.saved_output()
         c = self.base
+        if out._data.dtype.kind == "c":  # PyTorch's complex log of the base, conjugated
+            log_c = cmath.log(c) if c != 0 else complex(-math.inf, 0)
+        else:
+            log_c = math.log(c) if c > 0 else (-math.inf if c == 0 else math.nan)
+        d = _conj(out * log_c)
         if c == 0:
             from ember._ops.compare import where
             (y,) = self.saved_tensors
             # 0 ** y: flat (zero gradient) for y >= 0, and -inf * ... where it blows up
-            return g * where(wrap(y._data >= 0), 0.0, self.saved_output() * float("-inf"))
-        return g * (self.saved_output() * (math.log(c) if c > 0 else math.nan))
+            d = where(wrap(_real_nonneg(y._data)), 0.0, d)
+        return g * d
+
+
+def _conj(t):
+    """PyTorch's complex convention: a gradient times the conjugate derivative."""
+    if t._data.dtype.kind != "c":
+        return t
+    from ember._ops.complex_math import conj
+    return conj(t)
+
+
+def _real_nonneg(a):
+    """``a >= 0`` (for a complex ``a``: real, with a non-negative real part), as PyTorch."""
+    if a.dtype.kind == "c":
+        return (a.imag == 0) & (a.real >= 0)
+    return a >= 0
+
+
+def _dtype_of(t):
+    from ember._dtype import as_dtype
+    return as_dtype(t._data.dtype)
 
 
 def _int_pow(ad, bd):

@@ -35,6 +35,21 @@ def _not_for(input, kernel):
                               f"'{_TITLE.get(input._data.dtype.name, input._data.dtype.name)}'")
 
 
+def _holomorphic(cls):
+    """``cls`` with PyTorch's complex convention: for a complex gradient ``g`` the backward gives
+    ``g * conj(f'(x))``, computed as ``conj(backward(conj(g)))`` from the real formula
+    ``g * f'(x)`` (through ops, so double backward works)."""
+    formula = cls.backward
+
+    def backward(self, g):
+        if g._data.dtype.kind != "c":
+            return formula(self, g)
+        from ember._ops.complex_math import conj
+        return conj(formula(self, conj(g)))
+    cls.backward = backward
+    return cls
+
+
 # ---- the hot ones: written out in full -----------------------------------------------------------
 class ExpBackward0(Node):
     def backward(self, g):
@@ -57,6 +72,7 @@ def exp(input, *, out=None):
     return _out(wrap(r), out)
 
 
+@_holomorphic
 class TanhBackward0(Node):
     def backward(self, g):
         y = self.saved_output()
@@ -72,6 +88,7 @@ def tanh(input, *, out=None):
     return _out(wrap(r), out)
 
 
+@_holomorphic
 class SigmoidBackward0(Node):
     def backward(self, g):
         y = self.saved_output()
@@ -201,6 +218,7 @@ class ComplexSgnBackward(Node):
 ComplexSgnBackward.__name__ = "SgnBackward0"
 
 
+@_holomorphic
 class ReciprocalBackward0(Node):
     def backward(self, g):
         y = self.saved_output()
@@ -243,102 +261,123 @@ def _float_op(ufunc, node_cls, name, doc, save_out=False):
     return op
 
 
+@_holomorphic
 class Exp2Backward0(Node):
     def backward(self, g):
         return g * (self.saved_output() * _LN2)
 
 
+@_holomorphic
 class LogBackward0(Node):
     def backward(self, g):
         return g / self.saved_tensors[0]
 
 
+@_holomorphic
 class Log2Backward0(Node):
     def backward(self, g):
         return g / (self.saved_tensors[0] * _LN2)
 
 
+@_holomorphic
 class Log10Backward0(Node):
     def backward(self, g):
         return g / (self.saved_tensors[0] * _LN10)
 
 
+@_holomorphic
 class Log1PBackward0(Node):
     def backward(self, g):
         return g / (self.saved_tensors[0] + 1)
 
 
+@_holomorphic
 class Expm1Backward0(Node):
     def backward(self, g):
         return g * (self.saved_output() + 1)
 
 
+@_holomorphic
 class SqrtBackward0(Node):
     def backward(self, g):
         return g / (2 * self.saved_output())
 
 
+@_holomorphic
 class RsqrtBackward0(Node):
     def backward(self, g):
         return -0.5 * g * pow(self.saved_output(), 3)
 
 
+@_holomorphic
 class SinBackward0(Node):
     def backward(self, g):
         return g * cos(self.saved_tensors[0])
 
 
+@_holomorphic
 class CosBackward0(Node):
     def backward(self, g):
         return g * -sin(self.saved_tensors[0])
 
 
+@_holomorphic
 class TanBackward0(Node):
     def backward(self, g):
         y = self.saved_output()
         return g * (1 + y * y)
 
 
+@_holomorphic
 class AsinBackward0(Node):
     def backward(self, g):
         x = self.saved_tensors[0]
         return g * rsqrt(-x * x + 1)
 
 
+@_holomorphic
 class AcosBackward0(Node):
     def backward(self, g):
         x = self.saved_tensors[0]
         return g * -rsqrt(-x * x + 1)
 
 
+@_holomorphic
 class AtanBackward0(Node):
     def backward(self, g):
         x = self.saved_tensors[0]
         return g / (x * x + 1)
 
 
+@_holomorphic
 class SinhBackward0(Node):
     def backward(self, g):
         return g * cosh(self.saved_tensors[0])
 
 
+@_holomorphic
 class CoshBackward0(Node):
     def backward(self, g):
         return g * sinh(self.saved_tensors[0])
 
 
+@_holomorphic
 class AsinhBackward0(Node):
     def backward(self, g):
         x = self.saved_tensors[0]
         return g * rsqrt(x * x + 1)
 
 
+@_holomorphic
 class AcoshBackward0(Node):
     def backward(self, g):
         x = self.saved_tensors[0]
+        if x._data.dtype.kind == "c":  # acosh's principal branch: sqrt(x + 1) sqrt(x - 1)
+            return g * (rsqrt(x + 1) * rsqrt(x - 1))
         return g * rsqrt(x * x - 1)
 
 
+@_holomorphic
 class AtanhBackward0(Node):
     def backward(self, g):
         x = self.saved_tensors[0]

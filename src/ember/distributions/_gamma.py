@@ -69,9 +69,18 @@ def gammainc_parts(a, x):
 def gammainc(a, x):
     """The regularized lower incomplete gamma function ``P(a, x)`` (float64 arrays)."""
     shape = np.broadcast_shapes(np.shape(a), np.shape(x))
-    direct, use_series = gammainc_parts(a, x)
-    p = np.where(use_series, direct, 1 - direct)
-    p = np.where(np.asarray(x, np.float64).ravel() * np.ones_like(p) <= 0, 0.0, p)
+    a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
+    a, x = a.ravel(), x.ravel()
+    # as Cephes (PyTorch's igamma): nan for x < 0 or a < 0 (or both 0), P(a, 0) = 0, P(0, x) = 1,
+    # P(a, inf) = 1
+    inner = (a > 0) & (x > 0) & np.isfinite(x)
+    p = np.full_like(x, np.nan)
+    if inner.any():
+        direct, use_series = gammainc_parts(a[inner], x[inner])
+        p[inner] = np.where(use_series, direct, 1 - direct)
+    with np.errstate(invalid="ignore"):
+        p[(x == 0) & (a > 0)] = 0.0
+        p[((a == 0) & (x > 0)) | ((x == np.inf) & (a > 0))] = 1.0
     return p.reshape(shape)
 
 
