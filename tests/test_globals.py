@@ -128,3 +128,44 @@ def test_sum_to_size_and_is_nonzero():
     check_raises(lambda lib, a: a.sum_to_size(3, 3), rand(2, 3))
     assert ember.tensor([2.0]).is_nonzero() is torch.tensor([2.0]).is_nonzero()
     check_raises(lambda lib, a: a.is_nonzero(), rand(2))
+
+
+def test_deterministic_flags_and_thread_errors_as_torch(restore_settings):
+    def state(L):
+        return (L.are_deterministic_algorithms_enabled(),
+                L.is_deterministic_algorithms_warn_only_enabled(),
+                L.get_deterministic_debug_mode())
+    t0, e0 = state(torch), state(ember)
+    try:
+        for lib in (torch, ember):  # warn_only is kept as given, even with the mode off
+            lib.use_deterministic_algorithms(False, warn_only=True)
+        assert state(ember) == state(torch)
+        for lib in (torch, ember):  # a bool is an int level
+            lib.set_deterministic_debug_mode(True)
+        assert state(ember) == state(torch) == (True, True, 1)
+    finally:
+        torch.use_deterministic_algorithms(t0[0], warn_only=t0[1])
+        ember.use_deterministic_algorithms(e0[0], warn_only=e0[1])
+    for bad in (1.0, None):
+        with pytest.raises(TypeError) as t_exc:
+            torch.set_deterministic_debug_mode(bad)
+        with pytest.raises(TypeError) as e_exc:
+            ember.set_deterministic_debug_mode(bad)
+        assert str(e_exc.value) == str(t_exc.value)
+    for bad in (0, -2, 1.5):
+        with pytest.raises(RuntimeError) as t_exc:
+            torch.set_num_interop_threads(bad)
+        with pytest.raises(RuntimeError) as e_exc:
+            ember.set_num_interop_threads(bad)
+        assert str(e_exc.value) == str(t_exc.value)
+
+
+def test_sum_to_size_and_is_same_size_errors_as_torch():
+    for make in (lambda L: L.ones(2, 3).sum_to_size(2),
+                 lambda L: L.ones(3).sum_to_size(2, 3),
+                 lambda L: L.ones(2, 3).is_same_size(3)):
+        with pytest.raises(Exception) as t_exc:
+            make(torch)
+        with pytest.raises(type(t_exc.value)) as e_exc:
+            make(ember)
+        assert str(e_exc.value) == str(t_exc.value)

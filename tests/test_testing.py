@@ -99,3 +99,38 @@ def test_backends_flags():
     assert b.cudnn.is_available() is False and b.mps.is_available() is False
     assert b.cuda.matmul.allow_tf32 == torch.backends.cuda.matmul.allow_tf32
     assert isinstance(b.cuda.is_built(), bool)
+
+
+MORE_CASES = [
+    # a finite value is not close to an infinite one (nor inf to -inf)
+    lambda L: L.testing.assert_close(L.tensor([1.]), L.tensor([inf])),
+    lambda L: L.testing.assert_close(L.tensor([inf]), L.tensor([-inf])),
+    lambda L: L.testing.assert_close(L.tensor(1.), L.tensor(inf)),
+    lambda L: L.testing.assert_close(L.tensor([1 + 0j]), L.tensor([complex(inf, 0)])),
+    lambda L: L.testing.assert_close(1.0, inf),
+    # unsigned differences do not wrap around
+    lambda L: L.testing.assert_close(L.tensor([1, 2], dtype=L.uint8),
+                                     L.tensor([3, 3], dtype=L.uint8)),
+    lambda L: L.testing.assert_close(np.array([1, 2], np.uint8), np.array([3, 3], np.uint8)),
+    # the share of mismatches is rounded, not truncated
+    lambda L: L.testing.assert_close(L.tensor([1., 2., 3.]), L.tensor([1., 5., 6.])),
+    # Python and NumPy scalars: compared as Python numbers, with float64 tolerances
+    lambda L: L.testing.assert_close([L.tensor([1.]), 2], [L.tensor([1.]), 3]),
+    lambda L: L.testing.assert_close(1, 0),
+    lambda L: L.testing.assert_close(np.float32(1.), np.float32(2.)),
+    lambda L: L.testing.assert_close(np.float32(1.), 1.0),
+    lambda L: L.testing.assert_close(np.int64(1), 2),
+    lambda L: L.testing.assert_close(L.tensor(1), L.tensor(3)),
+    lambda L: L.testing.assert_close(True, False),
+    lambda L: L.testing.assert_close(np.bool_(True), True),
+    lambda L: L.testing.assert_close(None, None),
+    lambda L: L.testing.assert_close(None, 1),
+    # NumPy dtypes named as tensor dtypes; int64 and float32 meet in float32
+    lambda L: L.testing.assert_close(np.array([1.]), np.array([1.], np.float32)),
+    lambda L: L.testing.assert_close(L.tensor([1]), L.tensor([1.5]), check_dtype=False),
+]
+
+
+@pytest.mark.parametrize("i", range(len(MORE_CASES)))
+def test_assert_close_edge_cases_match_torch(i):
+    assert _outcome(ember, MORE_CASES[i]) == _outcome(torch, MORE_CASES[i])

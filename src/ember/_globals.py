@@ -73,7 +73,8 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
     if not isinstance(warn_only, bool):
         raise TypeError("_set_deterministic_algorithms(): argument 'warn_only' must be bool, "
                         f"not {type(warn_only).__name__}")
-    _settings["deterministic"], _settings["warn_only"] = mode, mode and warn_only
+    # NOTE: PyTorch keeps warn_only as given, even with the mode off
+    _settings["deterministic"], _settings["warn_only"] = mode, warn_only
 
 
 def are_deterministic_algorithms_enabled():
@@ -94,8 +95,8 @@ def set_deterministic_debug_mode(debug_mode):
             raise RuntimeError("invalid value of debug_mode, expected one of `default`, `warn`, "
                                f"`error`, but got {debug_mode}")
         debug_mode = names.index(debug_mode)
-    elif not isinstance(debug_mode, int) or isinstance(debug_mode, bool):
-        raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode).__name__}")
+    elif not isinstance(debug_mode, int):
+        raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode)}")
     if debug_mode not in (0, 1, 2):
         raise RuntimeError("invalid value of debug_mode, expected 0, 1, or 2, but got "
                            f"{debug_mode}")
@@ -136,8 +137,11 @@ def get_num_interop_threads():
 
 def set_num_interop_threads(num):
     """Set the number :func:`get_num_interop_threads` reports (a positive int)."""
-    if not isinstance(num, int) or isinstance(num, bool) or num < 1:
-        raise RuntimeError("Expected positive number of threads")
+    if not isinstance(num, int):
+        raise RuntimeError(f"set_num_interop_threads expects an int, but got "
+                           f"{type(num).__name__}")
+    if num < 1:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
     _settings["interop_threads"] = num
 
 

@@ -46,6 +46,9 @@ def is_signed(self):
 
 def is_same_size(self, other):
     """Whether ``other`` has the same shape."""
+    if not isinstance(other, Tensor):
+        raise TypeError("is_same_size(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(other).__name__}")
     return self.shape == other.shape
 
 
@@ -58,8 +61,8 @@ def sum_to_size(self, *size):
     shape = tuple(self.shape)
     lead = len(shape) - len(size)
     if lead < 0 or any(s != 1 and s != n for s, n in zip(size, shape[lead:])):
-        raise RuntimeError(f"size {{{', '.join(map(str, size))}}} is not expandable to size "
-                           f"{{{', '.join(map(str, shape))}}}.")
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size "
+                           f"{{{list(shape)}}}.")
     return sum_to(self, size)
 
 

@@ -6,6 +6,7 @@ of them, item by item) by ``|actual - expected| <= atol + rtol * |expected|``, w
 default tolerances per dtype, its attribute checks (shape, dtype, device, strides) and its
 messages.
 """
+import cmath
 import collections.abc
 import math
 
@@ -71,13 +72,19 @@ def _is_number(x):
 
 
 def _compare(a, e, opts):
+    if a is None or e is None:
+        if not (a is None and e is None):
+            raise _Failure(f"None mismatch: {a} is not {e}")
+        return
+    if isinstance(a, (bool, np.bool_)) and isinstance(e, (bool, np.bool_)):
+        if bool(a) is not bool(e):
+            raise _Failure(f"Booleans mismatch: {bool(a)} is not {bool(e)}")
+        return
     if isinstance(a, Tensor) and isinstance(e, Tensor) or (
             isinstance(a, np.ndarray) and isinstance(e, np.ndarray)):
         return _compare_arrays(a, e, opts)
     if _is_number(a) and _is_number(e):
-        if type(a) is not type(e):
-            raise _Failure(f"The (d)types do not match: {type(a)} != {type(e)}.")
-        return _compare_arrays(np.asarray(a), np.asarray(e), opts, scalar=True)
+        return _compare_numbers(a, e, opts)
     if (isinstance(a, collections.abc.Sequence) and isinstance(e, collections.abc.Sequence)
             and not isinstance(a, str) and not isinstance(e, str)):
         if len(a) != len(e):
@@ -95,6 +102,38 @@ def _compare(a, e, opts):
         return
     raise _Failure(f"No comparison pair was able to handle inputs of type {_type(a)} and "
                    f"{_type(e)}.", TypeError)
+
+
+# the dtype whose default tolerances a Python number gets, as torch.testing's NumberPair
+_NUMBER_DTYPES = {int: "int64", float: "float64", complex: "complex128"}
+
+
+def _compare_numbers(a, e, opts):
+    """Python numbers (NumPy scalars as their Python values), compared in Python."""
+    a, e = (v.item() if isinstance(v, np.generic) else v for v in (a, e))
+    if opts["check_dtype"] and type(a) is not type(e):
+        raise _Failure(f"The (d)types do not match: {type(a)} != {type(e)}.")
+    rtol, atol = opts["rtol"], opts["atol"]
+    if rtol is None:
+        pairs = [_TOLERANCES.get(_NUMBER_DTYPES.get(type(v), ""), (0.0, 0.0)) for v in (a, e)]
+        rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
+    if a == e or (opts["equal_nan"] and cmath.isnan(a) and cmath.isnan(e)):
+        return
+    diff = abs(a - e)
+    if cmath.isfinite(diff) and diff <= atol + rtol * abs(e):
+        return
+    _scalar_failure(a, e, rtol, atol, exact=isinstance(a, int) and isinstance(e, int))
+
+
+def _scalar_failure(a, e, rtol, atol, exact):
+    """torch.testing's message for two scalars (differences in Python arithmetic)."""
+    diff = abs(a - e)
+    rel = float("inf") if e == 0 else diff / abs(e)
+    word = "equal" if exact and rtol == 0 and atol == 0 else "close"
+    tol_abs = "" if exact else f" (up to {atol} allowed)"
+    tol_rel = "" if exact else f" (up to {rtol} allowed)"
+    raise _Failure(f"Scalars are not {word}!\n\nExpected {e} but got {a}.\n"
+                   f"Absolute difference: {diff}{tol_abs}\nRelative difference: {rel}{tol_rel}")
 
 
 def _type(x):
@@ -129,17 +168,16 @@ def _compare_arrays(a, e, opts, scalar=False):
         if a.shape != e.shape:
             _attribute("shape", a.shape, e.shape)
         if opts["check_dtype"] and a.dtype != e.dtype:
-            _attribute("dtype", a.dtype, e.dtype)
+            _attribute("dtype", _dtype.from_numpy_dtype(a.dtype), _dtype.from_numpy_dtype(e.dtype))
+        scalar = a.ndim == 0
     rtol, atol = opts["rtol"], opts["atol"]
     if rtol is None:  # (of two dtypes, the looser tolerances)
         pairs = [_TOLERANCES.get(v.dtype.name, (0.0, 0.0)) for v in (a, e)]
         rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
-    if a.dtype != e.dtype:
-        common = np.promote_types(a.dtype, e.dtype)
+    if a.dtype != e.dtype:  # PyTorch's promotion (int64 and float32 meet in float32)
+        common = _dtype.promote_types(_dtype.from_numpy_dtype(a.dtype),
+                                      _dtype.from_numpy_dtype(e.dtype)).np
         a, e = a.astype(common), e.astype(common)
-    if scalar and a.dtype.kind in "fc":  # (scalars are compared as Python numbers)
-        a, e = a.astype(np.complex128 if a.dtype.kind == "c" else np.float64), \
-            e.astype(np.complex128 if e.dtype.kind == "c" else np.float64)
     _check_values(a, e, rtol, atol, opts["equal_nan"], scalar)
 
 
@@ -148,18 +186,23 @@ def _check_values(a, e, rtol, atol, equal_nan, scalar):
     if exact:
         ok = a == e
     else:
+        # as torch.isclose: equal, or a finite difference within the tolerance (so a finite
+        # value is never close to an infinite one, whose allowed error is infinite too)
         with np.errstate(invalid="ignore", over="ignore"):
-            ok = (a == e) | (np.abs(a - e) <= atol + rtol * np.abs(e))
+            diff = np.abs(a - e)
+            ok = (a == e) | (np.isfinite(diff) & (diff <= atol + rtol * np.abs(e)))
         if equal_nan:
             ok |= np.isnan(a) & np.isnan(e)
     if ok.all():
         return
+    if scalar:
+        av, ev = a.reshape(-1)[0].item(), e.reshape(-1)[0].item()
+        _scalar_failure(av, ev, rtol, atol, exact)
     word = "equal" if exact and rtol == 0 and atol == 0 else "close"
     with np.errstate(all="ignore"):
-        if exact:
-            wide = np.int64 if a.dtype.kind != "u" else np.uint64
-            diff = np.abs(a.astype(wide) - e.astype(wide))
-            rel = (diff / np.abs(e.astype(np.float32))).astype(np.float32)
+        if exact:  # (in int64, as PyTorch, so that unsigned differences do not wrap)
+            diff = np.abs(a.astype(np.int64) - e.astype(np.int64))
+            rel = (diff / np.abs(e.astype(np.int64))).astype(np.float32)
         else:
             diff = np.abs(a - e)
             rel = diff / np.abs(e)
@@ -167,15 +210,10 @@ def _check_values(a, e, rtol, atol, equal_nan, scalar):
         rel = np.where(ok, 0, rel)
     tol_abs = "" if exact else f" (up to {atol} allowed)"
     tol_rel = "" if exact else f" (up to {rtol} allowed)"
-    if scalar:
-        av, ev = a.reshape(-1)[0].item(), e.reshape(-1)[0].item()
-        raise _Failure(f"Scalars are not {word}!\n\nExpected {ev} but got {av}.\n"
-                       f"Absolute difference: {_num(diff.reshape(-1)[0])}{tol_abs}\n"
-                       f"Relative difference: {_num(rel.reshape(-1)[0])}{tol_rel}")
     bad = int((~ok).sum())
     ia, ir = _argmax(diff), _argmax(rel)
     raise _Failure(f"Tensor-likes are not {word}!\n\nMismatched elements: {bad} / {ok.size} "
-                   f"({math.floor(bad / ok.size * 1000) / 10}%)\n"
+                   f"({bad / ok.size:.1%})\n"
                    f"Greatest absolute difference: {_num(diff[ia])} at index {ia}{tol_abs}\n"
                    f"Greatest relative difference: {_num(rel[ir])} at index {ir}{tol_rel}")
 

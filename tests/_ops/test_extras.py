@@ -167,3 +167,115 @@ def test_shifts_in_place_and_errors():
     check_raises(lambda lib, x: x << 1, rand(3))
     check_raises(lambda lib, x, y: lib.bitwise_left_shift(x, y),
                  np.array([True]), np.array([True]))
+
+
+def _same_error(make):
+    """``make(lib)`` raises the same exception type and message in both libraries."""
+    out = []
+    for lib in (torch, ember):
+        with pytest.raises(Exception) as exc:
+            make(lib)
+        out.append((type(exc.value).__name__, str(exc.value).replace("torch.", "ember.")))
+    assert out[1] == out[0]
+
+
+@pytest.mark.parametrize("shape, dim", [((0, 3), 0), ((3, 0), 1), ((2, 0, 3), 1)])
+def test_unique_consecutive_empty_along_dim(shape, dim):
+    compare(lambda lib, x: lib.unique_consecutive(x, dim=dim, return_inverse=True,
+                                                  return_counts=True),
+            np.zeros(shape, np.float32), grad=False)
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.unique_consecutive(L.zeros(0, 3), dim=1),
+    lambda L: L.unique_consecutive(L.zeros(0, 0), dim=0),
+    lambda L: L.unique_consecutive(L.tensor(5.), dim=0),
+    lambda L: L.unique_consecutive(L.tensor([1 + 1j, 1 + 1j])),
+])
+def test_unique_consecutive_errors(make):
+    _same_error(make)
+
+
+def test_unique_consecutive_output_tracked_without_derivative():
+    for lib in (torch, ember):
+        x = lib.tensor([1., 1., 2.], requires_grad=True)
+        out, inv, cnt = lib.unique_consecutive(x, return_inverse=True, return_counts=True)
+        assert out.requires_grad and not inv.requires_grad and not cnt.requires_grad
+    _same_error(lambda L: L.unique_consecutive(L.tensor([1., 1., 2.], requires_grad=True))
+                .sum().backward())
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.unravel_index(L.tensor([0]), (2, 0)),
+    lambda L: L.unravel_index(L.tensor([0]), (0, 2)),
+    lambda L: L.unravel_index(L.tensor([1]), (2.0, 3)),
+])
+def test_unravel_index_zero_size_and_shape_errors(make):
+    _same_error(make)
+
+
+def test_unravel_index_empty_indices_with_a_zero_size():
+    compare(lambda lib, i: lib.unravel_index(i, (2, 0)), np.zeros(0, np.int64))
+
+
+@pytest.mark.parametrize("name", ["trapezoid", "cumulative_trapezoid"])
+@pytest.mark.parametrize("make", [
+    lambda L, f: f(L.tensor([True, False])),
+    lambda L, f: f(L.tensor(3.)),
+    lambda L, f: f(L.ones(3), 2.0),
+    lambda L, f: f(L.ones(3), L.ones(3), dx=1),
+])
+def test_trapezoid_errors(name, make):
+    _same_error(lambda L: make(L, getattr(L, name)))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 9])
+@pytest.mark.parametrize("r", [1, 2, 3, 4])
+@pytest.mark.parametrize("with_replacement", [False, True])
+def test_combinations_order(n, r, with_replacement):
+    compare(lambda lib, x: lib.combinations(x, r, with_replacement),
+            np.arange(n, dtype=np.float32) * 1.5 - 2)
+
+
+def test_combinations_is_vectorized():
+    # itertools over 4.5 million pairs took seconds; the index arithmetic takes milliseconds
+    import time
+    x = ember.arange(3000.)
+    start = time.perf_counter()
+    out = ember.combinations(x)
+    assert time.perf_counter() - start < 1.0
+    assert out.shape == (3000 * 2999 // 2, 2) and out[-1].tolist() == [2998., 2999.]
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.scalar_tensor(L.tensor([2.5])),
+    lambda L: L.empty_strided((2, 3), (1,)),
+    lambda L: L.empty_strided((-2, 3), (1, 2)),
+    lambda L: L.empty_strided((2, 3), (1, -2)),
+    lambda L: L.addr(L.zeros(2, 3, dtype=L.int64), L.tensor([1, 2]), L.tensor([1, 2, 3]),
+                     alpha=1.5),
+    lambda L: L.addr(L.zeros(2, 3, dtype=L.int64), L.tensor([1, 2]), L.tensor([1, 2, 3]),
+                     beta=0.0),
+    lambda L: L.addr(L.zeros(2, 3), L.tensor([1., 2.]), L.tensor([1., 2., 3.]), alpha=True),
+    lambda L: L.addr(L.zeros(3, 3), L.tensor([1., 2.]), L.tensor([1., 2., 3.])),
+    lambda L: L.zeros(3).addr_(L.ones(2), L.ones(3)),
+    lambda L: L.zeros(3, 2).addr_(L.ones(2), L.ones(3)),
+    lambda L: L.zeros(2, 3).addr_(L.ones(2, 1), L.ones(3)),
+])
+def test_creation_and_addr_errors(make):
+    _same_error(make)
+
+
+def test_scalar_tensor_of_a_0d_tensor():
+    compare(lambda lib, s: lib.scalar_tensor(s), np.array(2.5, np.float32), grad=False)
+
+
+def test_empty_strided_negative_strides_allowed_where_harmless():
+    for size, stride in [((2, 1), (1, -1)), ((0, 3), (1, -2))]:
+        e, t = ember.empty_strided(size, stride), torch.empty_strided(size, stride)
+        assert (tuple(e.shape), e.stride()) == (tuple(t.shape), t.stride())
+
+
+def test_addr_mixed_dtypes_promote():
+    compare(lambda lib, a, b, c: lib.addr(a, b, c, beta=0.5),
+            np.zeros((2, 3), np.int64), rand(2), np.arange(3, dtype=np.int64), grad=False)

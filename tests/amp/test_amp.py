@@ -137,3 +137,54 @@ def test_autocast_state():
         ember.autocast("xyz")
     with ember.autocast("cpu"):  # ember computes in float32 (see ember.amp)
         assert (ember.ones(2, 2) @ ember.ones(2, 2)).dtype == ember.float32
+
+
+def _warned(make):
+    """(the result of make(), the warnings' (category name, message))."""
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        r = make()
+    return r, [(x.category.__name__, str(x.message).replace("torch.", "ember."))
+               for x in w]
+
+
+def test_autocast_disabled_with_a_warning_as_torch():
+    cases = [lambda L: L.amp.autocast("cpu", dtype=L.float32),
+             lambda L: L.amp.autocast("cpu", dtype=L.float64)]
+    if not ember.cuda.is_available():
+        cases += [lambda L: L.amp.autocast("cuda"), lambda L: L.autocast("cuda")]
+    for make in cases:
+        outs = []
+        for lib in (torch, ember):
+            ctx, w = _warned(lambda: make(lib))
+            with ctx:
+                outs.append((w, lib.is_autocast_enabled(ctx.device)))
+        assert outs[1] == outs[0]
+        assert not outs[1][1]
+
+
+def test_cuda_amp_spellings_are_deprecated():
+    if ember.cuda.is_available():
+        pytest.skip("a GPU is present")
+    for name in ("autocast", "GradScaler"):
+        outs = [_warned(lambda: getattr(lib.cuda.amp, name)())[1] for lib in (torch, ember)]
+        assert outs[1] == outs[0]
+
+
+@pytest.mark.parametrize("new", ["f64", "f32_1d", "grad"])
+def test_grad_scaler_update_with_a_tensor(new):
+    outs = []
+    for lib in (torch, ember):
+        s = lib.amp.GradScaler("cpu")
+        p = lib.tensor([1.0], requires_grad=True)
+        s.scale(p.sum()).backward()
+        s.step(lib.optim.SGD([p], lr=0.1))
+        value = {"f64": lambda: lib.tensor(8.0, dtype=lib.float64),
+                 "f32_1d": lambda: lib.tensor([8.0]),
+                 "grad": lambda: lib.tensor(8.0, requires_grad=True)}[new]()
+        try:
+            s.update(value)
+            outs.append(("ok", s.get_scale(), s._scale.dtype == lib.float32))
+        except Exception as exc:  # noqa: BLE001 (the exception type is what is compared)
+            outs.append((type(exc).__name__,))
+    assert outs[1] == outs[0]

@@ -161,3 +161,47 @@ def test_fractional_max_pool2d_samples_dtype_error():
     check_raises(lambda lib, a, s: lib.nn.functional.fractional_max_pool2d(
         a, 2, output_size=2, _random_samples=s.requires_grad_()), rand(1, 2, 5, 5),
         rand(1, 2, 2), match="not differentiable with respect to argument 'random_samples'")
+
+
+def _same_error(make):
+    """``make(lib)`` raises the same exception type and message in both libraries."""
+    out = []
+    for lib in (torch, ember):
+        with pytest.raises(Exception) as exc:
+            make(lib)
+        out.append((type(exc.value).__name__, str(exc.value)))
+    assert out[1] == out[0]
+
+
+@pytest.mark.parametrize("x_shape, s_shape, x_dtype, s_dtype, out", [
+    ((2, 3, 9, 10), (1, 3, 2), "float32", "float32", (4, 5)),   # too few samples
+    ((2, 3, 9, 10), (2, 2, 2), "float32", "float32", (4, 5)),   # channels
+    ((2, 3, 9, 10), (2, 3, 1), "float32", "float32", (4, 5)),   # last dim
+    ((2, 3, 9, 10), (2, 3), "float32", "float32", (4, 5)),      # not 3-D
+    ((2, 3, 9, 10), (2, 3, 2), "int64", "float32", (4, 5)),     # dtypes differ (checked first)
+    ((2, 3, 9, 10), (2, 3, 2), "int64", "int64", (4, 5)),       # then the kernel's dtype
+    ((2, 3, 9, 10), (2, 3, 2), "int64", "int64", (8, 5)),       # the window size before both
+    ((3, 9, 10), (0, 3, 2), "float32", "float32", (4, 5)),
+])
+def test_fractional_max_pool2d_sample_checks(x_shape, s_shape, x_dtype, s_dtype, out):
+    _same_error(lambda L: L.nn.functional.fractional_max_pool2d(
+        L.zeros(x_shape, dtype=getattr(L, x_dtype)), 3, output_size=out,
+        _random_samples=L.zeros(s_shape, dtype=getattr(L, s_dtype))))
+
+
+def test_fractional_max_pool2d_samples_requiring_grad_refused_first():
+    _same_error(lambda L: L.nn.functional.fractional_max_pool2d(
+        L.zeros(1, 2, 3, 9, 10), 3, output_size=4,
+        _random_samples=L.rand(1, 2, 2, requires_grad=True)))
+
+
+def test_fractional_max_pool2d_nan_index_is_the_windows_last_nan():
+    x = np.random.default_rng(3).standard_normal((2, 3, 9, 10)).astype(np.float32)
+    x[0, 0, :3, :3] = np.nan
+    x[0, 1, 2, ::2] = np.nan
+    s = np.random.default_rng(0).uniform(0, 1, (2, 3, 2)).astype(np.float32)
+    outs = [lib.nn.functional.fractional_max_pool2d(
+        lib.tensor(x), 3, output_size=(4, 5), _random_samples=lib.tensor(s),
+        return_indices=True) for lib in (torch, ember)]
+    np.testing.assert_array_equal(outs[1][1].numpy(), outs[0][1].numpy())
+    np.testing.assert_array_equal(outs[1][0].numpy(), outs[0][0].numpy())

@@ -234,8 +234,41 @@ def test_triplet_margin_with_distance_loss_errors():
             lib.nn.TripletMarginWithDistanceLoss(margin=0)
     f = "triplet_margin_with_distance_loss"
     check_raises(lambda lib, a: getattr(lib.nn.functional, f)(a, a, a, margin=-1.0), rand(2, 3),
-                 match="expected margin to be greater than 0")
+                 match="^margin must be greater than 0, got -1.0$")
     check_raises(lambda lib, a, b: getattr(lib.nn.functional, f)(a, b, a), rand(2, 3), rand(3),
                  match="anchor 2D, positive 1D, and negative 2D inputs")
     check_raises(lambda lib, a: getattr(lib.nn.functional, f)(a, a, a, reduction="x"), rand(2, 3),
                  match="x is not a valid value for reduction")
+
+
+def _same_error(make):
+    """``make(lib)`` raises the same exception type and message in both libraries."""
+    out = []
+    for lib in (torch, ember):
+        with pytest.raises(Exception) as exc:
+            make(lib)
+        out.append((type(exc.value).__name__, str(exc.value)))
+    assert out[1] == out[0]
+
+
+@pytest.mark.parametrize("groups", [2.0, True, "2"])
+def test_channel_shuffle_groups_must_be_int(groups):
+    _same_error(lambda L: L.nn.functional.channel_shuffle(L.ones(2, 4, 3), groups))
+
+
+def test_channel_shuffle_integer_groups():
+    for groups in (np.int64(2), 2):
+        compare(lambda lib, x: lib.nn.functional.channel_shuffle(x, groups), rand(2, 4, 3))
+    compare(lambda lib, x: lib.nn.functional.channel_shuffle(x, lib.tensor(2)), rand(2, 4, 3))
+
+
+def test_triplet_margin_with_distance_loss_check_order_and_messages():
+    a = np.ones((3, 4), np.float32)
+    f = ember.nn.functional.triplet_margin_with_distance_loss
+    with pytest.raises(ValueError, match="^margin must be greater than 0, got 0$"):
+        f(ember.tensor(a), ember.tensor(a), ember.tensor(a), margin=0)
+    # the reduction is checked first, before the margin and the dimensions
+    _same_error(lambda L: L.nn.functional.triplet_margin_with_distance_loss(
+        L.tensor(a), L.tensor(a), L.tensor(a[0]), margin=-1, reduction="bad"))
+    _same_error(lambda L: L.nn.functional.triplet_margin_with_distance_loss(
+        L.tensor(a), L.tensor(a), L.tensor(a[0]), margin=-1))

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 import ember
 from helpers import check_raises, compare, rand
@@ -135,3 +136,36 @@ def test_grid_sample_grad_fn_name_and_no_graph_without_grad():
     assert type(y.grad_fn).__name__ == "GridSampler2DBackward0"
     with ember.no_grad():
         assert ember.nn.functional.grid_sample(x, g, align_corners=False).grad_fn is None
+
+
+def _same_error(make):
+    """``make(lib)`` raises the same exception type and message in both libraries."""
+    out = []
+    for lib in (torch, ember):
+        with pytest.raises(Exception) as exc:
+            make(lib)
+        out.append((type(exc.value).__name__, str(exc.value).replace("torch.", "ember.")))
+    assert out[1] == out[0]
+
+
+@pytest.mark.parametrize("x_shape, g_shape", [
+    ((3, 5, 7), (4, 6, 2)),     # unbatched input: its first dim is compared as the batch
+    ((3, 5, 7), (3, 6, 1)),     # not 4-D: PyTorch's volumetric sampler's message
+    ((3, 5, 7), (3, 6, 2, 2)),
+])
+def test_grid_sample_non_4d_errors(x_shape, g_shape):
+    _same_error(lambda L: L.nn.functional.grid_sample(
+        L.zeros(x_shape), L.zeros(g_shape), align_corners=False))
+
+
+def test_grid_sample_integer_grid_error():
+    _same_error(lambda L: L.nn.functional.grid_sample(
+        L.zeros(1, 2, 3, 3), L.zeros(1, 2, 2, 2, dtype=L.int64), align_corners=False))
+    _same_error(lambda L: L.nn.functional.grid_sample(
+        L.zeros(1, 2, 3, 3, dtype=L.int64), L.zeros(1, 2, 2, 2), align_corners=False))
+
+
+@pytest.mark.parametrize("size", [(2, 3, 0, 7), [2, 3, 5], (2, 3, 4, 5, 6)])
+def test_affine_grid_errors_show_the_size_as_given(size):
+    _same_error(lambda L: L.nn.functional.affine_grid(L.zeros(2, 2, 3), size,
+                                                      align_corners=False))

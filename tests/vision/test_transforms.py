@@ -355,3 +355,9 @@ def test_package_is_lazy():
     code = "import ember, sys; print('ember.vision.transforms' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_random_choice_repr():
+    t = T.RandomChoice([T.RandomHorizontalFlip(), T.RandomVerticalFlip(p=0.3)], p=[1, 2])
+    assert repr(t) == ("RandomChoice(\n    RandomHorizontalFlip(p=0.5)\n    "
+                       "RandomVerticalFlip(p=0.3)\n)(p=[1, 2])")

@@ -5,16 +5,25 @@ product family (``addmm_`` ...), and the bit shifts. Built on other ops, so thei
 from those ops' backward formulas."""
 import itertools
 import operator
+from collections.abc import Sequence
 
 import numpy as np
 
 from ember import _dtype
 from ember._backend import xp_of
-from ember._tensor import Tensor, _wrap_dim, methods, wrap
+from ember._ops.compare import _TITLE
+from ember._tensor import Tensor, _wrap_dim, methods, track, wrap
+from ember.autograd.grad_mode import STATE
+from ember.autograd.graph import Node
 
 __all__ = ["unique_consecutive", "unravel_index", "trapezoid", "trapz", "cumulative_trapezoid",
            "combinations", "scalar_tensor", "empty_strided", "split_with_sizes", "addr",
            "bitwise_left_shift", "bitwise_right_shift"]
+
+
+class UniqueConsecutiveBackward0(Node):
+    def backward(self, g):
+        raise NotImplementedError("the derivative for 'unique_consecutive' is not implemented.")
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
@@ -33,15 +42,26 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     """
     a = input._data
     xp = xp_of(a)
+    if a.dtype.kind == "c":
+        raise NotImplementedError(f"\"unique\" not implemented for '{_TITLE[a.dtype.name]}'")
     if dim is None:
         flat = a.reshape(-1)
         new = flat[1:] != flat[:-1]
         inv_shape = a.shape
     else:
+        if a.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         d = _wrap_dim(dim, a.ndim)
-        flat = xp.moveaxis(a, d, 0) if a.ndim else a.reshape(1)
+        if a.size == 0:  # PyTorch's checks of empty inputs
+            if sum(s == 0 for s in a.shape) > 1:
+                raise RuntimeError("Number of zero sized dimensions is more than one, so unique "
+                                   "cannot be applied ")
+            if a.shape[d] != 0:
+                raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                                   "unique cannot be applied")
+        flat = xp.moveaxis(a, d, 0)
         diff = flat[1:] != flat[:-1]
-        new = diff.reshape(diff.shape[0], -1).any(1) if flat[0].size else \
+        new = diff.reshape(diff.shape[0], -1).any(1) if diff.size else \
             xp.zeros(max(flat.shape[0] - 1, 0), bool)
         inv_shape = (flat.shape[0],)
     n = flat.shape[0]
@@ -53,6 +73,8 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     if dim is not None and a.ndim:
         out = xp.moveaxis(out, 0, _wrap_dim(dim, a.ndim))
     result = [wrap(xp.ascontiguousarray(out))]
+    if STATE.enabled and input.requires_grad:  # as PyTorch: tracked, with no derivative
+        result[0] = track(result[0]._data, UniqueConsecutiveBackward0(), (input,))
     if return_inverse:
         result.append(wrap((xp.cumsum(starts) - 1).astype(np.int64).reshape(inv_shape)))
     if return_counts:
@@ -78,15 +100,20 @@ def unravel_index(indices, shape):
         raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
-    elif not all(isinstance(s, (int, np.integer)) for s in shape):
-        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got {shape}")
+    elif not isinstance(shape, Sequence):
+        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got {type(shape)}")
+    for s in shape:
+        if not isinstance(s, (int, np.integer)):
+            raise TypeError(f"expected 'shape' sequence to only contain ints, but got {type(s)}")
     shape = tuple(int(s) for s in shape)
     if any(s < 0 for s in shape):
         raise ValueError(f"'shape' cannot have negative values, but got {shape}")
     i = indices._data.astype(np.int64)
+    if 0 in shape and i.size:  # PyTorch divides by the zero size; its integer kernels refuse
+        raise RuntimeError("ZeroDivisionError")
     coefs = list(itertools.accumulate(reversed(shape[1:] + (1,)), operator.mul))[::-1]
     with np.errstate(divide="ignore"):
-        return tuple(wrap((i // c) % s if s else i * 0) for c, s in zip(coefs, shape))
+        return tuple(wrap((i // c) % s if s else i) for c, s in zip(coefs, shape))
 
 
 def _trapezoid_parts(y, x, dx, dim):
@@ -110,7 +137,20 @@ def _trapezoid_parts(y, x, dx, dim):
     return (left + right) * widths * 0.5, d
 
 
-def _float_input(y):
+def _float_input(name, y, x, dx, dim):
+    """PyTorch's checks of the arguments (its argument parser's message for a bad combination),
+    then ``y`` in a floating dtype."""
+    if (x is not None and not isinstance(x, Tensor)) or (x is not None and dx is not None):
+        got = ", ".join(["Tensor", type(x).__name__] + ([f"dx={type(dx).__name__}"]
+                                                         if dx is not None else []))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:\n * (Tensor y, Tensor x, *, int dim = -1)\n"
+                        " * (Tensor y, *, Number dx = 1, int dim = -1)\n")
+    if y.dtype == _dtype.bool_:
+        raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+    if y.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions"
+                         if name == "trapezoid" else "slice() cannot be applied to a 0-dim tensor.")
     return y if y.is_floating_point() or y.is_complex() else y.to(_dtype.get_default_dtype())
 
 
@@ -123,12 +163,7 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
         >>> ember.trapezoid(ember.tensor([1., 2., 4.]))
         tensor(4.5000)
     """
-    if x is not None and not isinstance(x, Tensor):
-        raise TypeError("trapezoid() received an invalid combination of arguments - got (Tensor, "
-                        f"{type(x).__name__}): pass the spacing as dx=")
-    if x is not None and dx is not None:
-        raise TypeError("trapezoid() takes either x or dx, not both")
-    y = _float_input(y)
+    y = _float_input("trapezoid", y, x, dx, dim)
     parts, d = _trapezoid_parts(y, x, dx, dim)
     if parts is None:
         return y.sum(d)
@@ -143,9 +178,7 @@ def trapz(y, x=None, *, dx=None, dim=-1):
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """The running trapezoid-rule integral of ``y`` along ``dim``: one element fewer than ``y``
     there (see :func:`trapezoid`)."""
-    if x is not None and dx is not None:
-        raise TypeError("cumulative_trapezoid() takes either x or dx, not both")
-    y = _float_input(y)
+    y = _float_input("cumulative_trapezoid", y, x, dx, dim)
     parts, d = _trapezoid_parts(y, x, dx, dim)
     if parts is None:
         return y
@@ -169,17 +202,32 @@ def combinations(input, r=2, with_replacement=False):
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
     if r == 0:
         return wrap(xp_of(input._data).zeros(0, input._data.dtype))
-    pick = (itertools.combinations_with_replacement if with_replacement
-            else itertools.combinations)
-    idx = np.array(list(pick(range(input.shape[0]), r)), np.int64).reshape(-1, r)
+    idx = _combination_indices(input.shape[0], r, with_replacement)
     return input[wrap(xp_of(input._data).asarray(idx))]
+
+
+def _combination_indices(n, r, with_replacement):
+    """``(count, r)`` int64 rows of increasing (non-decreasing) indices in itertools' order, built
+    a column at a time: each row is repeated once per value its next index may take."""
+    idx = np.arange(n, dtype=np.int64)[:, None]
+    for _ in range(r - 1):
+        start = idx[:, -1] + (0 if with_replacement else 1)
+        counts = n - start
+        total = int(counts.sum())
+        offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        idx = np.concatenate([np.repeat(idx, counts, axis=0),
+                              (np.repeat(start, counts) + offsets)[:, None]], axis=1)
+    return idx
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None,
                   pin_memory=False):
     """A 0-d tensor holding the number ``s``, of the default float dtype unless ``dtype``."""
     from ember._ops.creation import tensor
-    if isinstance(s, Tensor):
+    if isinstance(s, Tensor):  # (PyTorch's argument parser takes a 0-d tensor as a number)
+        if s.ndim != 0:
+            raise TypeError("scalar_tensor(): argument 's' (position 1) must be Number, not "
+                            "Tensor")
         s = s.item()
     dtype = _dtype.get_default_dtype() if dtype is None else dtype
     return tensor(s, dtype=dtype, device=device, requires_grad=requires_grad)
@@ -192,10 +240,19 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False,
     from ember._ops.creation import empty
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
     if len(size) != len(stride):
-        raise RuntimeError("mismatch in length of strides and shape")
-    if any(s < 0 for s in stride):
-        raise RuntimeError("as_strided: Negative strides are not supported at the moment, got "
-                           f"strides: {list(stride)}")
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality of "
+                           f"strides ({len(stride)})")
+    for s in size:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(size)}")
+    if any(b < 0 for b in stride):
+        # PyTorch refuses a negative stride only where it would reach before the storage (a
+        # dim of size 2 or more, no dim of size 0); elsewhere it stores the stride as 1
+        if 0 not in size and any(b < 0 and a > 1 for a, b in zip(size, stride)):
+            raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                               f"strides={list(stride)}")
+        stride = tuple(1 if b < 0 else b for b in stride)
     n = 0 if 0 in size else 1 + sum((a - 1) * b for a, b in zip(size, stride))
     base = empty(n, dtype=dtype, device=device)
     d = base._data
@@ -222,6 +279,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.ndim}-D"
                            if vec1.ndim != 1 else
                            f"addr: Expected 1-D argument vec2, but got {vec2.ndim}-D")
+    _check_addr_scalars(input, vec1, vec2, beta, alpha)
+    input = input.expand(vec1.shape[0], vec2.shape[0])
     prod = vec1.outer(vec2)
     if alpha != 1:
         prod = prod * alpha
@@ -233,6 +292,32 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
         from ember._ops._arith import _out
         return _out(r, out)
     return r
+
+
+def _check_addr_scalars(input, vec1, vec2, beta, alpha):
+    """PyTorch's checks of ``beta`` and ``alpha`` against the inputs' common dtype."""
+    common = _dtype.promote_types(_dtype.promote_types(input.dtype, vec1.dtype), vec2.dtype)
+    for name, v in (("beta", beta), ("alpha", alpha)):
+        if isinstance(v, (bool, np.bool_)) and common != _dtype.bool_:
+            raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
+        if (not (common.is_floating_point or common.is_complex)
+                and not isinstance(v, (int, np.integer, bool, np.bool_))):
+            raise RuntimeError(f"For integral input tensors, argument {name} must not be a "
+                               "floating point number.")
+
+
+def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+    """In-place :func:`addr` (``self`` must have the outer product's shape)."""
+    from ember._ops.inplace import apply_inplace
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.ndim}-D")
+    if self.ndim != 2:
+        raise RuntimeError(f"2D tensor expected, got {self.ndim}D tensor for input")
+    if tuple(self.shape) != (vec1.shape[0], vec2.shape[0]):
+        raise RuntimeError(f"size mismatch, input: {list(self.shape)}, v1: {list(vec1.shape)}, "
+                           f"v2: {list(vec2.shape)}")
+    return apply_inplace(self, addr, vec1, vec2, beta=beta, alpha=alpha)
 
 
 def _shift(name, left):
@@ -284,7 +369,6 @@ def _product(name):
     return fn
 
 
-addr_ = _inplace(addr, "addr_")
 addmm_ = _inplace(_product("addmm"), "addmm_")
 addmv_ = _inplace(_product("addmv"), "addmv_")
 addbmm_ = _inplace(_product("addbmm"), "addbmm_")

@@ -2,6 +2,7 @@
 float32 inside it), with PyTorch's arguments, state queries and errors."""
 import functools
 import threading
+import warnings
 
 from ember import _dtype
 
@@ -83,7 +84,21 @@ class autocast:
             raise RuntimeError(f"User specified an unsupported autocast device_type "
                                f"'{self.device}'")
         self.fast_dtype = get_autocast_dtype(self.device) if dtype is None else dtype
-        self._enabled = bool(enabled)
+        enabled = bool(enabled)
+        # PyTorch disables (with a warning) a CUDA region without a GPU and a CPU region of a
+        # dtype CPU autocast does not support
+        if enabled and self.device == "cuda":
+            from ember import cuda
+            if not cuda.is_available():
+                warnings.warn("CUDA is not available or torch_xla is imported. Disabling "
+                              "autocast.", stacklevel=2)
+                enabled = False
+        elif enabled and self.fast_dtype != _dtype.float16:
+            warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling "
+                          "autocast.\nCPU Autocast only supports dtypes of ember.bfloat16, "
+                          "ember.float16 currently.", stacklevel=2)
+            enabled = False
+        self._enabled = enabled
         self.prev = None
 
     def __enter__(self):

@@ -161,12 +161,15 @@ class GradScaler:
             if isinstance(new_scale, float):
                 self._scale.fill_(new_scale)
             else:
-                if not (isinstance(new_scale, Tensor) and new_scale.numel() == 1
-                        and new_scale.dtype == _float32() and not new_scale.requires_grad):
-                    raise AssertionError("new_scale should be a float or a 1-element "
-                                         "torch.cuda.FloatTensor or torch.FloatTensor with "
-                                         "requires_grad=False.")
-                self._scale.copy_(new_scale.reshape(()))
+                # PyTorch's checks (device, one element, no grad; any dtype), then its copy_,
+                # which refuses a 1-element tensor with dims
+                reason = ("new_scale should be a float or a 1-element torch.cuda.FloatTensor or "
+                          "torch.FloatTensor with requires_grad=False.")
+                if new_scale.device.type != _device_type(self._device):
+                    raise AssertionError(reason)
+                if new_scale.numel() != 1 or new_scale.requires_grad:
+                    raise AssertionError(reason)
+                self._scale.copy_(new_scale)
         else:
             found = [v for s in self._per_optimizer_states.values()
                      for v in s["found_inf_per_device"].values()]
@@ -244,6 +247,10 @@ class GradScaler:
         self._init_growth_tracker = state_dict["_growth_tracker"]
         if self._growth_tracker is not None:
             self._growth_tracker = state_dict["_growth_tracker"]
+
+
+def _device_type(device):
+    return str(device).split(":")[0]
 
 
 def _float32():

@@ -9,7 +9,7 @@ import numpy as np
 from ember._backend import xp_of
 from ember._ops.distance import pdist
 from ember._ops.reduce import type_name
-from ember._tensor import wrap
+from ember._tensor import Tensor, wrap
 from ember.nn._functional._cross_entropy import reduction_enum
 
 __all__ = ["pdist", "gumbel_softmax", "channel_shuffle", "native_channel_shuffle",
@@ -59,6 +59,11 @@ def channel_shuffle(input, groups):
 
         >>> F.channel_shuffle(ember.arange(8.).reshape(1, 4, 2), 2)
     """
+    if isinstance(groups, Tensor) and groups.numel() == 1 and not groups.is_floating_point():
+        groups = int(groups.item())
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool):
+        raise TypeError("channel_shuffle(): argument 'groups' (position 2) must be int, not "
+                        f"{type(groups).__name__}")
     if input.dim() <= 2:
         raise RuntimeError("channel_shuffle expects input with > 2 dims, but got input with sizes "
                            f"{list(input.shape)}")
@@ -154,9 +159,11 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
         >>> F.triplet_margin_with_distance_loss(a, p, n, distance_function=F.pairwise_distance)
     """
     from ember.nn._functional._margin_loss import pairwise_distance
+    # PyTorch's checks, in its order: reduction, margin, then the dimensions
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
     if margin <= 0:
-        raise ValueError("triplet_margin_with_distance_loss: expected margin to be greater than 0, "
-                         f"got {margin} instead")
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     a, q, n = anchor.dim(), positive.dim(), negative.dim()
     if not a == q == n:
         raise RuntimeError("The anchor, positive, and negative tensors are expected to have the "
@@ -172,6 +179,4 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{reduction} is not a valid value for reduction")
+    return loss

@@ -57,6 +57,10 @@ def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, out
     if len(os_) != 2:
         raise RuntimeError("fractional_max_pool2d: output_size must either be a single Int or "
                            "tuple of Ints")
+    if STATE.enabled and _random_samples.requires_grad:
+        raise RuntimeError("The function 'fractional_max_pool2d' is not differentiable with "
+                           "respect to argument 'random_samples'. This input cannot have "
+                           "requires_grad True.")
     xd = input._data
     nd = xd.ndim
     if nd not in (3, 4):
@@ -67,9 +71,6 @@ def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, out
             raise RuntimeError("fractional_max_pool2d(): Expected input to have non-zero size for "
                                f"non-batch dimensions, but got{list(xd.shape)} with dimension {i} "
                                "being empty.")
-    if xd.dtype.kind != "f":
-        raise NotImplementedError("\"fractional_max_pool2d_out_frame\" not implemented for "
-                                  f"'{type_name(xd.dtype)}'")
     (kh, kw), (oh, ow) = ks, os_
     h, w = xd.shape[-2:]
     if oh + kh - 1 > h:
@@ -79,16 +80,21 @@ def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, out
         raise RuntimeError(f"fractional_max_pool2d(): pool width {kw} too large relative to input "
                            f"width {w}")
     n, c = (1, xd.shape[0]) if nd == 3 else xd.shape[:2]
-    if STATE.enabled and _random_samples.requires_grad:
-        raise RuntimeError("The function 'fractional_max_pool2d' is not differentiable with "
-                           "respect to argument 'random_samples'. This input cannot have "
-                           "requires_grad True.")
+    # PyTorch's checks of the samples (its fractional_max_pool_check_shape), then of the dtype
     sd = _random_samples._data
     if sd.dtype != xd.dtype:
         raise RuntimeError("Expect _random_samples to have the same dtype as input")
-    if sd.ndim != 3 or sd.shape[0] < n or sd.shape[1] != c or sd.shape[2] != 2:
-        raise RuntimeError(f"Expect _random_samples to be of shape ({n}, {c}, 2), but got "
-                           f"{list(sd.shape)}")
+    if sd.ndim != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {sd.ndim}")
+    if sd.shape[0] < n:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if sd.shape[1] != c:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if sd.shape[2] != 2:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to 2; got {sd.shape[2]}.")
+    if xd.dtype.kind != "f":
+        raise NotImplementedError("\"fractional_max_pool2d_out_frame\" not implemented for "
+                                  f"'{type_name(xd.dtype)}'")
     xp = xp_of(xd)
     sd = sd[:n]
     rows = _intervals(xp, sd[..., 1], h, oh, kh)  # (N, C, oH): samples[..., 1] is the height's
@@ -99,6 +105,12 @@ def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, out
     flat = (ri * w + ci).reshape(n, c, oh * ow * kh * kw)
     win = xp.take_along_axis(x4, flat, 2).reshape(n, c, oh, ow, kh * kw)
     k = win.argmax(-1)
+    # NOTE: PyTorch's scan takes every NaN it meets (``val > max || isnan(val)``), so a window
+    # with NaNs points at its last one, where argmax gives the first
+    nan = xp.isnan(win)
+    if nan.any():
+        last = kh * kw - 1 - nan[..., ::-1].argmax(-1)
+        k = xp.where(nan.any(-1), last, k)
     idx = (rows[..., :, None] + k // kw) * w + cols[..., None, :] + k % kw  # (N, C, oH, oW)
     out = input.reshape(n, c, h * w).gather(2, wrap(idx.reshape(n, c, oh * ow)))
     shape = (c, oh, ow) if nd == 3 else (n, c, oh, ow)

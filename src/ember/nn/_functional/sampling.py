@@ -62,26 +62,26 @@ def affine_grid(theta, size, align_corners=None):
         align_corners = False
     if not theta.dtype.is_floating_point:
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
-    size = list(size)
+    given, size = size, list(size)  # the messages show the size as given, as PyTorch's
     if len(size) == 4:
         if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
             raise ValueError("Expected a batch of 2D affine matrices of shape Nx2x3 for size "
-                             f"{size}. Got {theta.shape}.")
+                             f"{given}. Got {theta.shape}.")
         spatial = size[-2:]
     elif len(size) == 5:
         if theta.dim() != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
             raise ValueError("Expected a batch of 3D affine matrices of shape Nx3x4 for size "
-                             f"{size}. Got {theta.shape}.")
+                             f"{given}. Got {theta.shape}.")
         spatial = size[-3:]
     else:
         raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D "
-                                  f"affine transforms, respectively. Got size {size}.")
+                                  f"affine transforms, respectively. Got size {given}.")
     if align_corners and min(spatial) == 1:
         warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids "
                       "when align_corners=True. This is not an intended use case of affine_grid. "
                       "See the documentation of affine_grid for details.", stacklevel=2)
     elif min(size) <= 0:
-        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+        raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     n = size[0]
     if theta.shape[0] != n:
         k = theta.shape[-1]
@@ -344,7 +344,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         align_corners = False
     xd, gd = input._data, grid._data
     sizes = f"input with sizes {list(xd.shape)} and grid with sizes {list(gd.shape)}"
-    if xd.ndim == gd.ndim and xd.ndim in (4, 5):
+    if xd.ndim and gd.ndim:
         if xd.shape[0] != gd.shape[0]:
             raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, "
                                f"but got {sizes}")
@@ -361,12 +361,12 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
             raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
         raise NotImplementedError("grid_sample: 5-D (volumetric) input is not supported by ember")
     if xd.ndim != 4 or gd.ndim != 4:
-        raise RuntimeError("grid_sampler(): expected 4D input and grid with same number of "
-                           f"dimensions, but got {sizes}")
-    if xd.dtype.kind != "f" or gd.dtype.kind != "f":
-        bad = xd.dtype if xd.dtype.kind != "f" else gd.dtype
+        # PyTorch takes any input that is not 4-D to its volumetric sampler
+        raise RuntimeError(f"grid_sampler(): expected {'4D' if xd.ndim == 4 else '5D'} input and "
+                           f"grid with same number of dimensions, but got {sizes}")
+    if xd.dtype.kind != "f":
         raise NotImplementedError("\"grid_sampler_2d_cpu_kernel_impl\" not implemented for "
-                                  f"'{type_name(bad)}'")
+                                  f"'{type_name(xd.dtype)}'")
     if xd.dtype != gd.dtype:
         raise RuntimeError(f"expected scalar type {type_name(xd.dtype)} but found "
                            f"{type_name(gd.dtype)}")

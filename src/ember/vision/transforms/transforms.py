@@ -411,4 +411,5 @@ class RandomChoice:
         return t(*args)
 
     def __repr__(self):
-        return f"{self.__class__.__name__}(transforms={self.transforms}, p={self.p})"
+        # torchvision's: the list form of its RandomTransforms base, then "(p=...)"
+        return f"{_list_repr(self.__class__.__name__, self.transforms)}(p={self.p})"
