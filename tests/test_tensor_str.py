@@ -140,3 +140,14 @@ def test_type_names():
 def test_tensor_format():
     assert f"{ember.tensor(2.5):.2f}" == "2.50"
     assert f"{ember.tensor([1.0, 2.0])}" == "tensor([1., 2.])"
+
+
+def test_tensor_format_matches_torch():
+    for value in [-1.0, 3, True, 2.5]:
+        e, t = ember.tensor(value), torch.tensor(value)
+        assert f"{e}" == f"{t}" and f"{e:>8}" == f"{t:>8}"
+    assert f"{ember.tensor([1, 2])}" == f"{torch.tensor([1, 2])}"
+    with pytest.raises(TypeError):
+        f"{ember.tensor([1.0, 2.0]):.2f}"
+    with pytest.raises(TypeError):
+        f"{torch.tensor([1.0, 2.0]):.2f}"

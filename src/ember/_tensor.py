@@ -258,9 +258,11 @@ class Tensor:
         return tensor_repr(self)
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0:  # (a number, as PyTorch: f"{t}" of a 0-d tensor is "-1.0")
             return self._data.item().__format__(spec)
-        return object.__format__(repr(self), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
 
     def __reduce_ex__(self, protocol):
         # NOTE: pickling (DataLoader workers, copy.deepcopy) keeps the subclass, values and
