@@ -72,6 +72,19 @@ CASES = {
                   "exp2", "sin", "cos", "tan", "sinh", "cosh", "tanh", "sigmoid", "asin", "acos",
                   "atan", "asinh", "acosh", "atanh")},
     "number_div_tensor": lambda L, a, b, c: L.view_as_real(2.0 / a).sum(),
+    "matmul_mm": lambda L, a, b, c: L.view_as_real(
+        a.reshape(2, 2) @ b.reshape(2, 2)).pow(2).sum(),
+    "matmul_mv": lambda L, a, b, c: L.view_as_real(a.reshape(2, 2) @ b[:2]).pow(2).sum(),
+    "matmul_vm": lambda L, a, b, c: L.view_as_real(a[:2] @ b.reshape(2, 2)).pow(2).sum(),
+    "matmul_dot": lambda L, a, b, c: (a @ b).abs(),
+    "bmm": lambda L, a, b, c: L.view_as_real(
+        L.bmm(a.reshape(1, 2, 2), b.reshape(1, 2, 2))).pow(2).sum(),
+    "addmm": lambda L, a, b, c: L.view_as_real(L.addmm(
+        b.reshape(2, 2), a.reshape(2, 2), b.reshape(2, 2), beta=0.5, alpha=2)).pow(2).sum(),
+    "prod": lambda L, a, b, c: L.view_as_real(a.prod() * b[0]).sum(),
+    "prod_dim": lambda L, a, b, c: L.view_as_real(a.reshape(2, 2).prod(1)).pow(2).sum(),
+    "prod_with_zero": lambda L, a, b, c: L.view_as_real(
+        (a * L.tensor([0.0, 1, 1, 1], dtype=c.dtype)).prod()).sum(),
 }
 
 

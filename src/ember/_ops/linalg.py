@@ -67,6 +67,8 @@ class MmBackward0(Node):
 
     def backward(self, g):
         a, b = self.saved_tensors
+        if g._data.dtype.kind == "c":  # PyTorch's convention: g @ b^H and a^H @ g
+            a, b = _conj_saved(a), _conj_saved(b)
         ga = gb = None
         kind = self.kind
         if kind == "mm":
@@ -90,6 +92,14 @@ class MmBackward0(Node):
             if self._next[1] is not None:
                 gb = g * a
         return ga, gb
+
+
+def _conj_saved(t):
+    """The conjugate of a saved factor (None stays None)."""
+    if t is None or t._data.dtype.kind != "c":
+        return t
+    from ember._ops.complex_math import conj
+    return conj(t)
 
 
 # PyTorch names the grad_fn after the kernel matmul dispatched to
@@ -337,6 +347,8 @@ class AddmmBackward0(Node):
 
     def backward(self, g):
         m1, m2 = self.saved_tensors
+        if g._data.dtype.kind == "c":  # (see MmBackward0)
+            m1, m2 = _conj_saved(m1), _conj_saved(m2)
         gi = g1 = g2 = None
         if self._next[0] is not None:
             gi = g if self.beta == 1 else g * self.beta

@@ -227,12 +227,15 @@ class ProdBackward0(Node):
         shape, axes, keepdim = self.shape, self.axes, self.keepdim
         ge = expand_back(g, shape, axes, keepdim)
         if not (x._data == 0).any():
-            return ge * expand_back(self.saved_output(), shape, axes, keepdim) / x
-        # NOTE: with zeros, out / x is 0/0: use the product of the other elements instead
-        from ember._ops.scan import prod_others
-        if axes is None:
-            return ge * prod_others(x.reshape(-1), 0).reshape(shape)
-        return ge * prod_others(x, axes[0])
+            d = expand_back(self.saved_output(), shape, axes, keepdim) / x
+        else:  # NOTE: with zeros, out / x is 0/0: the product of the other elements instead
+            from ember._ops.scan import prod_others
+            d = (prod_others(x.reshape(-1), 0).reshape(shape) if axes is None
+                 else prod_others(x, axes[0]))
+        if d._data.dtype.kind == "c":  # PyTorch's complex convention: times the conjugate
+            from ember._ops.complex_math import conj
+            d = conj(d)
+        return ge * d
 
 
 class ProdBackward1(ProdBackward0):
