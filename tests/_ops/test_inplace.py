@@ -287,3 +287,13 @@ def test_tril_triu_inplace(name, diagonal):
         return y
     compare(fn, rand(3, 4))
     compare(fn, rand(2, 3, 3, dtype=F64))
+
+
+def test_copy_shape_errors_match_torch():
+    for dst, src in [((), (1,)), ((2,), (3,)), ((2, 3), (3, 3)), ((3,), (2, 3))]:
+        msgs = []
+        for lib in (torch, ember):
+            with pytest.raises(RuntimeError) as e:
+                lib.zeros(dst).copy_(lib.ones(src))
+            msgs.append(str(e.value))
+        assert msgs[0] == msgs[1]

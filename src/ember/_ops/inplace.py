@@ -325,12 +325,13 @@ def copy_(self, src, non_blocking=False):
     if type(arr) is not type(self._data):
         arr = _backend.to_device(arr, self.device)
     try:
-        ok = np.broadcast_shapes(arr.shape, self._data.shape) == self._data.shape
+        both = np.broadcast_shapes(arr.shape, self._data.shape)
     except ValueError:
-        ok = False
-    if not ok:
         from ember._ops._arith import shape_error
-        raise shape_error(self._data, arr)
+        raise shape_error(self._data, arr) from None
+    if both != self._data.shape:  # (src broadcasts with self, but to a larger shape)
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                           f"broadcast shape {list(both)}")
     if not _needs_grad(self, (src,)):
         _assign(self, arr)
         return self
