@@ -241,3 +241,26 @@ def test_default_dtype_follows():
     finally:
         ember.set_default_dtype(ember.float32)
     check_raises(lambda lib: lib.tensor([[1], 2]))
+
+
+def _layouts(lib):
+    x = lib.arange(120.0).reshape(2, 3, 4, 5).contiguous(memory_format=lib.channels_last)
+    return [x, lib.arange(20.0).reshape(4, 5).t(), lib.arange(24.0).reshape(4, 6)[:, ::2],
+            lib.arange(60.0).reshape(3, 4, 5).permute(2, 0, 1)[::2], x[:, :, :, :1], x[:, :2],
+            x[:, :, ::2], lib.arange(12.0).reshape(3, 1, 4).transpose(0, 2)]
+
+
+@pytest.mark.parametrize("fn", ["empty_like", "zeros_like", "ones_like", "full_like"])
+def test_like_functions_keep_layouts_as_torch(fn):
+    args = (7.0,) if fn == "full_like" else ()
+    for e, t in zip(_layouts(ember), _layouts(torch)):
+        re, rt = getattr(ember, fn)(e, *args), getattr(torch, fn)(t, *args)
+        assert re.stride() == rt.stride() and re.shape == rt.shape
+        if fn != "empty_like":
+            assert (re.numpy() == rt.numpy()).all()
+        for fmt in ["contiguous_format", "channels_last"]:
+            if e.ndim == 4:
+                kw = {"memory_format": getattr(ember, fmt)}
+                kt = {"memory_format": getattr(torch, fmt)}
+                assert (getattr(ember, fn)(e, *args, **kw).stride()
+                        == getattr(torch, fn)(t, *args, **kt).stride())

@@ -1,5 +1,6 @@
 """Making tensors: from data (``tensor``, ``as_tensor``, ``from_numpy``), by shape (``zeros`` ...),
 as ranges (``arange``, ``linspace``, ``logspace``, ``eye``) and ``Tensor.new_*``."""
+import builtins
 import math
 import operator
 
@@ -289,25 +290,52 @@ def _like(input, dtype, device):
     return (input.dtype if dtype is None else dtype), (input.device if device is None else device)
 
 
+def _laid_out(t, input, memory_format):
+    """``t`` (a fresh tensor shaped like ``input``) in ``memory_format``'s layout: by default
+    (``preserve_format``) dense strides ordered as ``input``'s (a channels-last or transposed
+    input gives the same strides), as PyTorch's ``*_like`` functions give."""
+    from ember._ops.convert import _copy_in, _order
+    d, r = input._data, t._data
+    order = _order(d, memory_format)
+    if order is None:  # preserve: a dense input's strides, else dense ones in its order
+        if d.flags.c_contiguous or d.ndim < 2:
+            return t
+        if _dense(d):
+            xp = _backend.xp_of(r)
+            flat = xp.empty(r.size, r.dtype)
+            t._data = xp.lib.stride_tricks.as_strided(flat, d.shape, tuple(
+                s // d.itemsize * r.itemsize for s in d.strides))
+            t._data[...] = r
+            return t
+        order = tuple(sorted(builtins.range(d.ndim), key=lambda i: -d.strides[i]))
+    elif order == "C":
+        return t
+    t._data = _copy_in(r, order)
+    return t
+
+
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     """Zeros with the shape of ``input`` (and its dtype and device unless given)."""
     dt, dev = _like(input, dtype, device)
-    return _filled(0, input._data.shape, dt, dev, requires_grad)
+    return _laid_out(_filled(0, input._data.shape, dt, dev, requires_grad), input,
+                     memory_format)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """Ones with the shape of ``input``."""
     dt, dev = _like(input, dtype, device)
-    return _filled(1, input._data.shape, dt, dev, requires_grad)
+    return _laid_out(_filled(1, input._data.shape, dt, dev, requires_grad), input,
+                     memory_format)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     """An uninitialised tensor with the shape of ``input``."""
     dt, dev = _like(input, dtype, device)
-    return _filled(None, input._data.shape, dt, dev, requires_grad)
+    return _laid_out(_filled(None, input._data.shape, dt, dev, requires_grad), input,
+                     memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -316,10 +344,23 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     dt, dev = _like(input, dtype, device)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _filled(fill_value, input._data.shape, dt, dev, requires_grad)
+    return _laid_out(_filled(fill_value, input._data.shape, dt, dev, requires_grad), input,
+                     memory_format)
 
 
 # ---- ranges --------------------------------------------------------------------------------------
+def _dense(d):
+    """Whether ``d``'s elements fill its memory without gaps or overlaps, in some dim order."""
+    dims = sorted((i for i in builtins.range(d.ndim) if d.shape[i] != 1),
+                  key=lambda i: -d.strides[i])
+    step = d.itemsize
+    for i in reversed(dims):
+        if d.strides[i] != step:
+            return False
+        step *= d.shape[i]
+    return True
+
+
 def _number(x):
     """A Python number from a number, NumPy scalar or one-element tensor."""
     if isinstance(x, Tensor):
