@@ -42,6 +42,7 @@ LAZY = {
     "windows": (
         "hann_window hamming_window bartlett_window blackman_window kaiser_window",
         ""),
+    "spectral_stft": ("stft istft", "istft stft"),
     "extras": (
         "unique_consecutive unravel_index trapezoid trapz cumulative_trapezoid combinations "
         "scalar_tensor empty_strided split_with_sizes addr bitwise_left_shift "
