@@ -65,6 +65,7 @@ _LAZY.update(dict.fromkeys(("is_autocast_enabled", "get_autocast_dtype", "set_au
                             "set_autocast_dtype", "is_autocast_available"),
                            "ember.amp.autocast_mode"))
 _LAZY["multiprocessing"] = "ember.multiprocessing"
+_LAZY.update(func="ember.func", vmap="ember.func")  # torch.func; torch.vmap
 _LAZY["signal"] = "ember.signal"
 # torch's top-level twins of activation functions that live in nn.functional
 _LAZY.update(dict.fromkeys(("selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_",
