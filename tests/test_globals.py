@@ -169,3 +169,14 @@ def test_sum_to_size_and_is_same_size_errors_as_torch():
         with pytest.raises(type(t_exc.value)) as e_exc:
             make(ember)
         assert str(e_exc.value) == str(t_exc.value)
+
+
+def test_storage_offset_of_from_numpy_views_and_chains():
+    arr = np.arange(10.0)
+    for lib in (torch, ember):
+        assert lib.from_numpy(arr[2:]).storage_offset() == 0
+        assert lib.from_numpy(arr[2:])[3:].storage_offset() == 3
+    t, e = torch.arange(24.0).reshape(4, 6), ember.arange(24.0).reshape(4, 6)
+    for f in [lambda x: x[1:][1:, 2:], lambda x: x.diagonal(1), lambda x: x.view(-1)[5:],
+              lambda x: x.reshape(2, 12)[1], lambda x: x[:, 3]]:
+        assert f(e).storage_offset() == f(t).storage_offset()

@@ -27,16 +27,15 @@ def get_device(self):
 
 
 def storage_offset(self):
-    """How many elements into its memory block (the array that owns it) the tensor starts: 0
-    unless it is a view that starts further in, as ``x[1:]``."""
+    """How many elements into its storage the tensor starts: 0 unless it is a view that starts
+    further in, as ``x[1:]`` (the storage is the memory of the tensor the view was taken
+    from; a tensor made by ``from_numpy`` owns its array's memory from its first element)."""
     a = self._data
+    root = self._view[0]._data if self._view is not None else a
     if type(a) is np.ndarray:
-        root = a
-        while isinstance(root.base, np.ndarray):
-            root = root.base
         start = root.__array_interface__["data"][0]
         return (a.__array_interface__["data"][0] - start) // a.itemsize
-    return (a.data.ptr - a.data.mem.ptr) // a.itemsize
+    return (a.data.ptr - root.data.ptr) // a.itemsize
 
 
 def is_signed(self):
