@@ -1,5 +1,9 @@
 """The ``probs`` / ``logits`` parameterisation shared by the discrete distributions."""
-from ember.distributions.utils import lazy_property, logits_to_probs, probs_to_logits
+from numbers import Number
+
+import ember
+from ember.distributions.utils import (broadcast_all, lazy_property, logits_to_probs,
+                                       probs_to_logits)
 
 
 class _ProbsLogits:
@@ -23,6 +27,20 @@ class _ProbsLogits:
 def _one_of(probs, logits):
     if (probs is None) == (logits is None):
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def _set_elementwise(obj, probs, logits):
+    """Store whichever of ``probs`` / ``logits`` is given (as a tensor) on ``obj`` and return the
+    batch shape it gives a distribution with one parameter per element (Bernoulli-like)."""
+    _one_of(probs, logits)
+    param = probs if probs is not None else logits
+    (t,) = broadcast_all(param)
+    if probs is not None:
+        obj.probs = t
+    else:
+        obj.logits = t
+    obj._param = t
+    return ember.Size() if isinstance(param, Number) else t.size()
 
 
 def _expand_params(old, new, shape):

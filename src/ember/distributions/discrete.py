@@ -9,7 +9,8 @@ from ember._backend import xp_of
 from ember._ops.random import _rng_for
 from ember._tensor import wrap
 from ember.distributions import constraints
-from ember.distributions._params import _expand_params, _one_of, _ProbsLogits
+from ember.distributions._params import (_expand_params, _one_of, _ProbsLogits,
+                                         _set_elementwise)
 from ember.distributions.distribution import Distribution
 from ember.distributions.utils import _size, broadcast_all
 from ember.nn import functional as F
@@ -42,15 +43,7 @@ class Bernoulli(_ProbsLogits, Distribution):
     _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        _one_of(probs, logits)
-        param = probs if probs is not None else logits
-        (t,) = broadcast_all(param)
-        if probs is not None:
-            self.probs = t
-        else:
-            self.logits = t
-        self._param = t
-        batch_shape = ember.Size() if isinstance(param, Number) else t.size()
+        batch_shape = _set_elementwise(self, probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
@@ -108,15 +101,7 @@ class Geometric(_ProbsLogits, Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        _one_of(probs, logits)
-        param = probs if probs is not None else logits
-        (t,) = broadcast_all(param)
-        if probs is not None:
-            self.probs = t
-        else:
-            self.logits = t
-        self._param = t
-        batch_shape = ember.Size() if isinstance(param, Number) else t.size()
+        batch_shape = _set_elementwise(self, probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
             value = self.probs

@@ -1,10 +1,8 @@
 """Continuous relaxations of discrete distributions (Concrete / Gumbel-softmax):
 ``RelaxedBernoulli`` and ``RelaxedOneHotCategorical`` with their logit-space bases."""
-from numbers import Number
-
 import ember
 from ember.distributions import constraints
-from ember.distributions._params import _expand_params, _one_of, _ProbsLogits
+from ember.distributions._params import _expand_params, _ProbsLogits, _set_elementwise
 from ember.distributions.categorical import Categorical
 from ember.distributions.distribution import Distribution
 from ember.distributions.transformed_distribution import TransformedDistribution
@@ -22,15 +20,7 @@ class LogitRelaxedBernoulli(_ProbsLogits, Distribution):
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         self.temperature = temperature
-        _one_of(probs, logits)
-        param = probs if probs is not None else logits
-        (t,) = broadcast_all(param)
-        if probs is not None:
-            self.probs = t
-        else:
-            self.logits = t
-        self._param = t
-        batch_shape = ember.Size() if isinstance(param, Number) else t.size()
+        batch_shape = _set_elementwise(self, probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
