@@ -79,6 +79,16 @@ def test_stft_window_dtype_promotes():
             rand(6), atol=1e-5, grad_atol=1e-5)
 
 
+def test_stft_half_signal_with_float_window():
+    # the window's float32 makes the frames float32 before the FFT; a half signal without a
+    # float window (or with a half one) is refused, as PyTorch's MKL FFT refuses it
+    compare(lambda lib, x, w: _stft(lib, x.half(), 8, w), rand(30), rand(8), grad=False,
+            atol=1e-2, rtol=1e-2)
+    _same_error(lambda lib: lib.stft(_x(lib, 20).half(), 8, return_complex=True))
+    _same_error(lambda lib: lib.stft(_x(lib, 20).half(), 8, window=_x(lib, 8).half(),
+                                     return_complex=True))
+
+
 @pytest.mark.parametrize("kw", [dict(), dict(normalized=True, center=False), dict(win_length=5),
                                 dict(return_complex=False), dict(pad_mode="constant")])
 @pytest.mark.parametrize("batched", [False, True])

@@ -178,3 +178,76 @@ def test_jacrev_of_jacrev_and_hessian():
     check(lambda lib, x, y: lib.func.hessian(lambda a, b: (a * a * b).sum(), argnums=(0, 1))(x, y),
           rand(2), rand(2))
     check(lambda lib, x: lib.func.jacfwd(lib.func.grad(lambda a: (a ** 4).sum()))(x), rand(3))
+
+
+# ---- dtypes and errors, as PyTorch's (review fixes) ----------------------------------------------
+def test_grad_integer_input_message():
+    err = check_raises(lambda lib, x: lib.func.grad(lambda a: a.sum())(x), np.arange(3))
+    assert str(err) == "only Tensors of floating point dtype can require gradients"
+
+
+def test_grad_complex_output_raises():
+    check_raises(lambda lib, x: lib.func.grad(lambda a: a.sum())(x.to(lib.complex64)), rand(3),
+                 match="grad can be implicitly created only for real scalar outputs but got "
+                       "ember.complex64")
+
+
+def test_vjp_and_jacrev_refuse_integer_outputs():
+    msg = "All outputs of f must be floating-point or complex Tensors, got Tensor with dtype"
+    check_raises(lambda lib, x: lib.func.vjp(lambda a: a > 0, x), rand(3), match=msg)
+    check_raises(lambda lib, x: lib.func.jacrev(lambda a: a.long())(x), rand(3), match=msg)
+    check_raises(lambda lib, x: lib.func.vjp(lambda a: None, x),
+                 rand(3), match="Expected f to be a function that has non-empty output")
+
+
+def test_jvp_integer_outputs_and_dtype_checks():
+    # an integer or boolean output has a zero tangent of its own dtype
+    check(lambda lib, x, t: lib.func.jvp(lambda a: (a > 0, a.long(), a * 2), (x,), (t,)),
+          rand(3), rand(3))
+    check_raises(lambda lib, x, t: lib.func.jvp(lambda a: a * 2, (x,), (t,)),
+                 rand(3), np.arange(3), match="Expected tangent to be floating point")
+    check_raises(lambda lib, x, t: lib.func.jvp(lambda a: a * 2, (x,), (t,)),
+                 np.arange(3), rand(3), match="Expected primal to be floating point")
+    check_raises(lambda lib, x: lib.func.jvp(lambda a: a * 2, (x,), (3.0,)),
+                 rand(3), match="Expected tangents to only contain Tensors")
+    check_raises(lambda lib: lib.func.jvp(lambda: lib.ones(2), (), ()),
+                 match="Expected primals to contain at least one Tensor")
+    # strict: any output independent of the inputs
+    check_raises(lambda lib, x: lib.func.jvp(lambda a: (a * 2, lib.ones(2)), (x,), (x,),
+                                             strict=True), rand(2), match="strict=True")
+
+
+def test_jacfwd_dtype_follows_outputs():
+    check(lambda lib, x: lib.func.jacfwd(lambda a: a.long())(x), rand(3))
+    check(lambda lib, x: lib.func.jacfwd(lambda a: a.double() * 2)(x), rand(3))
+    check(lambda lib, x: lib.func.jacfwd(lambda a: a.float() * 2)(x), rand(3, dtype=np.float64))
+    check(lambda lib, x: lib.func.jacrev(lambda a: a.double() * 2)(x), rand(3))
+    check_raises(lambda lib, x: lib.func.jacfwd(lambda a: a * 2)(x), np.arange(3),
+                 match="Expected primal to be floating point or complex")
+    check_raises(lambda lib, x: lib.func.jacfwd(lambda a: 3)(x), rand(3),
+                 match=r"^jvp\(f, primals, tangents\): expected f")
+    check_raises(lambda lib, x: lib.func.jacfwd(lambda a: a, has_aux=True)(x), rand(3),
+                 match=r"^jvp\(f, primals, tangents\): output of function f should be a tuple")
+
+
+@pytest.mark.parametrize("name", ["jacrev", "jacfwd"])
+def test_jacobians_refuse_complex(name):
+    check_raises(lambda lib, x: getattr(lib.func, name)(lambda a: a * 2)(x.to(lib.complex64)),
+                 rand(3), match=f"{name}: Expected all inputs to be real")
+    check_raises(lambda lib, x, y: getattr(lib.func, name)(lambda a, b: a * b)(x,
+                                                                          y.to(lib.complex64)),
+                 rand(3), rand(3), match="complex tensor at flattened input idx: 1")
+    check_raises(lambda lib, x: getattr(lib.func, name)(lambda a: (a * 2).to(lib.complex64))(x),
+                 rand(3), match=f"{name}: Expected all outputs to be real")
+
+
+def test_jacrev_large_output_memory():
+    # the one-hot cotangents are made one at a time, not as an (n, n) identity
+    import tracemalloc
+    x = ember.randn(1500)
+    tracemalloc.start()
+    jac = ember.func.jacrev(lambda a: a.sum(0, keepdim=True).expand(1500))(x)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert jac.shape == (1500, 1500)
+    assert peak < 1500 * 1500 * 4 * 1.5  # the Jacobian itself (9 MB), no identity on top

@@ -75,3 +75,21 @@ def test_vmap_is_lazy_and_aliased():
     code = ("import sys, ember; assert 'ember.func' not in sys.modules; "
             "assert ember.vmap is ember.func.vmap")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_vmap_out_dims_none_and_pytrees():
+    # out_dims=None for outputs that do not depend on the mapped inputs; dict out_dims; a
+    # 1-tuple for a single Tensor output
+    check(lambda lib, x: lib.vmap(lambda a: lib.ones(2), out_dims=None)(x), rand(3, 2))
+    check(lambda lib, x: lib.vmap(lambda a: (lib.ones(2), lib.zeros(3)), out_dims=None)(x),
+          rand(3, 2))
+    check(lambda lib, x: lib.vmap(lambda a: {"k": a * 2}, out_dims={"k": 1})(x), rand(3, 2))
+    check(lambda lib, x: lib.vmap(lambda a: a * 2, out_dims=(1,))(x), rand(3, 2))
+    check_raises(lambda lib, x: lib.vmap(lambda a: a, out_dims=[1])(x), rand(3, 2),
+                 match="out_dims is not compatible")
+    for bad in ("x", 1.5, (0, "x")):
+        check_raises(lambda lib, x: lib.vmap(lambda a: (a, a), out_dims=bad)(x), rand(3, 2),
+                     match="`out_dims` must be an int, None or a python collection of ints")
+    # out_dims is checked before the inputs
+    check_raises(lambda lib: lib.vmap(lambda: 1, out_dims="x")(),
+                 match="`out_dims` must be an int")

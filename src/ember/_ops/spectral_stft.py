@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ember._backend import xp_of
 from ember._ops import _fft
 from ember._ops.complex_math import view_as_real
 from ember._ops.scatter import index_add
@@ -59,7 +60,7 @@ def _padded_window(window, win_length, n_fft, like):
         return window
     left = (n_fft - win_length) // 2
     if window is None:
-        window = wrap(np.ones(win_length, like._data.dtype))
+        window = wrap(xp_of(like._data).ones(win_length, like._data.dtype))
     return pad(window, (left, n_fft - win_length - left))
 
 
@@ -154,8 +155,6 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     if window is not None and (window.dim() != 1 or window.shape[0] != win_length):
         fail(f"expected a 1D window tensor of size equal to win_length={win_length}, but got "
              f"window with size {_sizes(window)}")
-    if input._data.dtype == np.float16:
-        raise RuntimeError("MKL FFT doesn't support tensors of type: Half")
     full_window = _padded_window(window, win_length, n_fft, x)
     if align_to_window:
         # NOTE: frames start where the (unpadded) window starts: 1 + (L - win_length) // hop
@@ -168,7 +167,9 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
         n_frames = 1 + (length - n_fft) // hop_length
     frames = unfold(x, 1, n_fft, hop_length)[:, :n_frames]  # (batch, frames, n_fft) view
     if full_window is not None:
-        frames = frames * full_window
+        frames = frames * full_window  # NOTE: a float32 window makes a half signal's frames float32
+    if frames._data.dtype == np.float16:
+        raise RuntimeError("MKL FFT doesn't support tensors of type: Half")
     onesided = (frames._data.dtype.kind != "c") if onesided is None else onesided
     norm = 1 if normalized else 0
     if frames._data.dtype.kind == "c":
@@ -187,8 +188,9 @@ def _overlap_add(frames, hop_length, out_len):
     """Sum ``frames`` ``(batch, T, n_fft)`` into ``(batch, out_len)``, frame ``t`` starting at
     ``t * hop_length`` (ATen's ``unfold_backward``)."""
     b, t, n = frames.shape
-    pos = (np.arange(t)[:, None] * hop_length + np.arange(n)[None, :]).reshape(-1)
-    base = wrap(np.zeros((b, out_len), frames._data.dtype))
+    xp = xp_of(frames._data)
+    pos = (xp.arange(t)[:, None] * hop_length + xp.arange(n)[None, :]).reshape(-1)
+    base = wrap(xp.zeros((b, out_len), frames._data.dtype))
     return index_add(base, 1, wrap(pos.astype(np.int64)), frames.reshape(b, t * n))
 
 
@@ -259,7 +261,7 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     if window is not None and (window.dim() != 1 or window.shape[0] != win_length):
         fail(": Invalid window shape. window has to be 1D and length of `win_length`")
     real_dt = _fft.REAL_OF[input._data.dtype]
-    w = window if window is not None else wrap(np.ones(win_length, real_dt))
+    w = window if window is not None else wrap(xp_of(input._data).ones(win_length, real_dt))
     w = _padded_window(w, win_length, n_fft, w)
     x = input.unsqueeze(0) if input.dim() == 2 else input
     x = x.transpose(1, 2)  # (batch, frames, fft_size)
@@ -285,7 +287,7 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     if not env.numel():
         raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == "
                            "0. Specify the reduction dim with the 'dim' argument.")
-    if float(np.abs(env._data).min()) < 1e-11:
+    if float(xp_of(env._data).abs(env._data).min()) < 1e-11:
         fail("window overlap add min: 1\n[ CPUBoolType{} ]")
     y = y / env
     if input.dim() == 2:

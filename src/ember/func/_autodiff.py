@@ -16,7 +16,7 @@ How the levels of PyTorch's functorch map onto one autograd graph:
 import functools
 import threading
 
-from ember._ops.creation import eye, zeros, zeros_like
+from ember._ops.creation import zeros, zeros_like
 from ember._ops.join import stack
 from ember._tensor import Tensor
 from ember.autograd.engine import grad as _autograd_grad
@@ -60,7 +60,9 @@ class _Scope:
             raise ValueError(f"Thing passed to transform API must be Tensor, got {type(t)}")
         if t.requires_grad:
             return t.view_as(t)
-        return self.leaf(t.detach().requires_grad_(True))  # RuntimeError for integer tensors
+        if not (t.is_floating_point() or t.is_complex()):
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        return self.leaf(t.detach().requires_grad_(True))
 
     def reaches_outside(self, t):
         """Whether ``t``'s graph reaches a leaf that requires grad and is not internal."""
@@ -142,11 +144,30 @@ def _grads(outputs, inputs, grad_outputs, create_graph, retain_graph=None):
 
 def _tensor_outputs(out, api):
     leaves, spec = tree_flatten(out)
+    if not leaves or (len(leaves) == 1 and leaves[0] is None):
+        raise RuntimeError(f"{api}: Expected f to be a function that has non-empty output (got "
+                           f"output = {leaves})")
     for t in leaves:
         if not isinstance(t, Tensor):
-            raise RuntimeError("vjp(f, *primals): expected f(*primals) to return only tensors, "
-                               f"got unsupported type {type(t)}")
+            raise RuntimeError(f"{api}: expected f(*primals) to return only tensors, got "
+                               f"unsupported type {type(t)}")
     return leaves, spec
+
+
+def _float_outputs(leaves):
+    """PyTorch's vjp check: every output floating point or complex."""
+    for t in leaves:
+        if not (t.is_floating_point() or t.is_complex()):
+            raise RuntimeError("vjp(f, ...): All outputs of f must be floating-point or complex "
+                               f"Tensors, got Tensor with dtype {t.dtype}")
+
+
+def _error_if_complex(api, tree, is_input):
+    leaves, _ = tree_flatten(tree)
+    for i, t in enumerate(leaves):
+        if isinstance(t, Tensor) and t.is_complex():
+            raise RuntimeError(f"{api}: Expected all {'inputs' if is_input else 'outputs'} to be "
+                               f"real but received complex tensor at flattened input idx: {i}")
 
 
 # ---- grad ---------------------------------------------------------------------------------------
@@ -173,6 +194,9 @@ def grad_and_value(func, argnums=0, has_aux=False):
                 raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
                                    f"scalar Tensor, got tensor with {out.dim()} dims. Maybe you "
                                    "wanted to use the vjp or jacrev APIs instead?")
+            if out.requires_grad and out.is_complex():
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs "
+                                   f"but got {out.dtype}")
             flat, spec = tree_flatten(diff)
             gs = _grads([out], flat, [None], create_graph=keep)
         gs = tree_unflatten(scope.unwrap(gs, keep), spec)
@@ -231,6 +255,7 @@ def vjp(func, *primals, has_aux=False):
         out, aux = _split_aux(func(*tree_unflatten(wrapped, pspec)), has_aux,
                               "vjp(f, *primals)")
         flat_o, ospec = _tensor_outputs(out, "vjp(f, *primals)")
+        _float_outputs(flat_o)
 
     def vjp_fn(cotangents, *, retain_graph=True, create_graph=None):
         cg = is_grad_enabled() if create_graph is None else create_graph
@@ -281,10 +306,18 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                            f"structure. For example, if primals is a tuple of 3 tensors, tangents "
                            f"also must be. Got primals with structure {spec_str(pspec)} and "
                            f"tangents with structure {spec_str(tspec)}")
+    for name, flat in (("primals", flat_p), ("tangents", flat_t)):
+        if not flat:
+            raise RuntimeError(f"{api}: Expected {name} to contain at least one Tensor.")
+        for v in flat:
+            if not isinstance(v, Tensor):
+                raise RuntimeError(f"{api}: Expected {name} to only contain Tensors, got "
+                                   f"{type(v)}")
     for p, t in zip(flat_p, flat_t):
-        if not isinstance(p, Tensor) or not isinstance(t, Tensor):
-            raise RuntimeError(f"{api}: Expected primals and tangents to be Tensors or pytrees "
-                               "of Tensors")
+        for name, v in (("primal", p), ("tangent", t)):
+            if not (v.is_floating_point() or v.is_complex()):
+                raise ValueError(f"Expected {name} to be floating point or complex, but got: "
+                                 f"{v.dtype}")
         if p.shape != t.shape:
             raise RuntimeError("Trying to set a forward gradient that has a different size than "
                                "that of the original Tensor, this is not supported. Tensor is of "
@@ -295,44 +328,66 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         wrapped = [scope.wrap(t) for t in flat_p]
         out, aux = _split_aux(func(*tree_unflatten(wrapped, pspec)), has_aux, api)
         flat_o, ospec = _tensor_outputs(out, api)
-        us = [scope.leaf(zeros_like(o).requires_grad_(True)) for o in flat_o]
-        g = _grads(flat_o, wrapped, us, create_graph=True)
-        pairs = [(gi, ti) for gi, ti in zip(g, flat_t) if gi.requires_grad]
-        res = _grads([p[0] for p in pairs], us, [p[1] for p in pairs], create_graph=keep)
-        if strict and not any(o.requires_grad for o in flat_o):
+        if strict and not all(o.requires_grad for o in flat_o):
             raise RuntimeError(f"{api[:-1]}, strict=True): The output of f is independent of "
                                "the inputs. This is not allowed with strict=True.")
-        res = [r if o.requires_grad else zeros_like(o) for r, o in zip(res, flat_o)]
+        # NOTE: an output that does not require grad (one independent of the inputs, an integer
+        # or boolean one) gets a tangent of zeros of its own dtype, as PyTorch's
+        dep = [o for o in flat_o if o.requires_grad]
+        us = [scope.leaf(zeros_like(o).requires_grad_(True)) for o in dep]
+        g = _grads(dep, wrapped, us, create_graph=True)
+        pairs = [(gi, ti) for gi, ti in zip(g, flat_t) if gi.requires_grad]
+        it = iter(_grads([p[0] for p in pairs], us, [p[1] for p in pairs], create_graph=keep))
+        res = [next(it) if o.requires_grad else zeros_like(o) for o in flat_o]
     out_t = tree_unflatten(scope.unwrap(res, keep), ospec)
     ret = (scope.unwrap(out, keep), out_t)
     return ret + (scope.unwrap(aux, keep, aux=True),) if has_aux else ret
 
 
 # ---- Jacobians ----------------------------------------------------------------------------------
-def _jacobian(func, argnums, has_aux, api):
+def _jacobian(func, argnums, has_aux, name):
+    """``jacrev`` (``name``) or ``jacfwd``: the same reverse-mode rows; ``jacfwd`` checks and
+    types as forward mode does (the Jacobian in each output's dtype, as its tangent is)."""
+    forward = name == "jacfwd"
+    api = "jvp(f, primals, tangents)" if forward else "vjp(f, *primals)"
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        _error_if_complex(name, args, is_input=True)
         keep = is_grad_enabled()
         with _Scope() as scope, enable_grad():
+            if forward:
+                nums = _check_argnums(argnums, len(args))
+                for t in tree_flatten([args[a] for a in nums])[0]:
+                    if isinstance(t, Tensor) and not (t.is_floating_point() or t.is_complex()):
+                        raise ValueError("Expected primal to be floating point or complex, but "
+                                         f"got: {t.dtype}")
             args, diff = _wrap_argnums(scope, args, argnums)
             out, aux = _split_aux(func(*args, **kwargs), has_aux, api)
             flat_o, ospec = _tensor_outputs(out, api)
+            if not forward:
+                _float_outputs(flat_o)
+            _error_if_complex(name, flat_o, is_input=False)
             flat_d, dspec = tree_flatten(diff)
             per_out = []
             for o in flat_o:
                 n = o.numel()
                 rows = [[] for _ in flat_d]
-                basis = eye(n, dtype=o.dtype) if o.requires_grad and n else None
-                for j in range(n if basis is not None else 0):
-                    # NOTE: one backward per output element (a one-hot cotangent); PyTorch
-                    # vmaps these, ember runs them one by one
-                    gs = _grads([o], flat_d, [basis[j].reshape(o.shape)], create_graph=keep,
+                for j in range(n if o.requires_grad else 0):
+                    # NOTE: one backward per output element (a one-hot cotangent, made one at a
+                    # time: an (n, n) identity would be quadratic in memory); PyTorch vmaps
+                    # these, ember runs them one by one
+                    basis = zeros(n, dtype=o.dtype, device=o.device)
+                    basis[j] = 1
+                    gs = _grads([o], flat_d, [basis.reshape(o.shape)], create_graph=keep,
                                 retain_graph=True)
                     for r, gk in zip(rows, gs):
                         r.append(gk)
                 jacs = [stack(r).reshape(tuple(o.shape) + tuple(d.shape)) if r else
-                        zeros(tuple(o.shape) + tuple(d.shape), dtype=d.dtype)
+                        zeros(tuple(o.shape) + tuple(d.shape), dtype=d.dtype, device=d.device)
                         for r, d in zip(rows, flat_d)]
+                if forward:
+                    jacs = [j.to(o.dtype) for j in jacs]
                 per_out.append(tree_unflatten(scope.unwrap(jacs, keep), dspec))
         jac = tree_unflatten(per_out, ospec)
         return (jac, scope.unwrap(aux, keep, aux=True)) if has_aux else jac
@@ -359,7 +414,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
     """
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
         raise ValueError("jacrev: `chunk_size` should be greater than 0.")
-    return _jacobian(func, argnums, has_aux, "jacrev(f, argnums)(*args)")
+    return _jacobian(func, argnums, has_aux, "jacrev")
 
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
@@ -381,7 +436,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     if randomness not in ("error", "different", "same"):
         raise RuntimeError("Only allowed values for randomness are 'error', 'different', or "
                            f"'same'. Got {randomness}")
-    return _jacobian(func, argnums, has_aux, "jacfwd(f, argnums)(*args)")
+    return _jacobian(func, argnums, has_aux, "jacfwd")
 
 
 def hessian(func, argnums=0):

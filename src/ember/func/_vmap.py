@@ -35,6 +35,10 @@ def _flat_in_dims(func, in_dims, args):
         raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): expected "
                          "`in_dims` to be int or a (potentially nested) tuple matching the "
                          f"structure of inputs, got: {type(in_dims)}.")
+    if not args:
+        raise ValueError(f"vmap({_name(func)})(<inputs>): got no inputs. Maybe you forgot to add "
+                         "inputs, or you are trying to vmap over a function with no inputs. The "
+                         "latter is unsupported.")
     flat_args, spec = tree_flatten(args)
     dims = broadcast_prefix(in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args),
                             spec)
@@ -93,11 +97,16 @@ def _combine(func, results, out_dims, empty):
         if s != spec:
             raise ValueError(f"vmap({_name(func)}, ...): `{_name(func)}` returned outputs of "
                              "different structures for different samples")
-    if not isinstance(out_dims, (int, tuple)) or isinstance(out_dims, bool):
-        raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims}): expected `out_dims` to "
-                         "be int or a tuple of int representing where in the outputs the "
-                         f"vmapped dimension should appear, got: {type(out_dims)}.")
-    dims = broadcast_prefix(out_dims, spec)
+    if spec.kind is None and isinstance(leaves0[0], Tensor):
+        # NOTE: one Tensor output takes an int, None or a 1-tuple, as PyTorch's edge case
+        if out_dims is None or isinstance(out_dims, int):
+            dims = [out_dims]
+        elif isinstance(out_dims, tuple) and len(out_dims) == 1:
+            dims = list(out_dims)
+        else:
+            dims = None
+    else:
+        dims = broadcast_prefix(out_dims, spec)
     if dims is None:
         _, dspec = tree_flatten(out_dims)
         raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims})(<inputs>): out_dims is "
@@ -126,6 +135,16 @@ def _combine(func, results, out_dims, empty):
     return tree_unflatten(out, spec)
 
 
+def _check_out_dims(func, out_dims):
+    """PyTorch's check, made before ``func`` runs: ``out_dims`` is an int, None or a pytree of
+    them."""
+    if all(d is None or isinstance(d, int) for d in tree_flatten(out_dims)[0]):
+        return
+    raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims}): `out_dims` must be an int, "
+                     "None or a python collection of ints representing where in the outputs the "
+                     "vmapped dimension should appear.")
+
+
 def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     """Vectorizing map: ``vmap(func)`` runs ``func`` over a dimension of its inputs, as if on each
     sample, and stacks the results. Nests (``vmap(vmap(f))``) and composes with :func:`grad`
@@ -136,8 +155,8 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         in_dims: the dimension of each input to map over: an int for all inputs, or a tuple with
             one entry per positional argument (an int, None for an input not mapped, or a pytree
             matching the argument). Keyword arguments are never mapped.
-        out_dims: where the mapped dimension goes in each output (an int, or a tuple per output;
-            None for an output that does not depend on the mapped inputs).
+        out_dims: where the mapped dimension goes in each output (an int, or a pytree matching
+            the outputs; None for an output that does not depend on the mapped inputs).
         randomness: ``'error'`` (default: a random draw inside ``func`` raises), ``'different'``
             (each sample draws its own numbers) or ``'same'`` (all samples get the same numbers).
         chunk_size: accepted for PyTorch's API (ember runs sample by sample anyway).
@@ -158,10 +177,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
 
     @functools.wraps(func)
     def wrapped(*args, **kwargs):
-        if not args:
-            raise ValueError(f"vmap({_name(func)})(<inputs>): got no inputs. Maybe you forgot to "
-                             "add inputs, or you are trying to vmap over a function with no "
-                             "inputs. The latter is unsupported.")
+        _check_out_dims(func, out_dims)
         flat_args, spec, dims = _flat_in_dims(func, in_dims, args)
         n = _batch_size(flat_args, dims)
         start = _rng_state() if randomness != "different" else None
