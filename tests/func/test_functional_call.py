@@ -116,3 +116,13 @@ def test_functional_call_updates_given_buffers_not_the_modules():
         res.append(buffers)
     assert_same(res[0], res[1], rtol=1e-4, atol=1e-6)
     assert res[0]["1.num_batches_tracked"].item() == 1
+
+
+def test_paths_through_a_tensor_or_missing_module_raise_as_torch():
+    for lib in (torch, ember):
+        m = lib.nn.Sequential(lib.nn.Linear(2, 2))
+        x = (lib.ones(1, 2),)
+        with pytest.raises(TypeError, match="(?s)submodule `0.weight`: .* is not an instance of"):
+            lib.func.functional_call(m, {"0.weight.foo": lib.ones(2)}, x)
+        with pytest.raises(AttributeError, match="Sequential has no attribute `1`"):
+            lib.func.functional_call(m, {"1.weight": lib.ones(2)}, x)

@@ -55,11 +55,30 @@ def _untie(module, tensors):
     return out
 
 
+def _submodule(module, name):
+    """The submodule at dotted ``name``, with the errors of torch's functional_call (a path
+    through a tensor is a TypeError there, where ``Module.get_submodule`` says AttributeError)."""
+    from ember.nn.modules.module import Module
+    mod = module
+    path = []
+    for item in name.split(".") if name else ():
+        path.append(item)
+        try:
+            sub = getattr(mod, item)
+        except AttributeError:
+            raise AttributeError(f"{mod._get_name()} has no attribute `{item}`") from None
+        if not isinstance(sub, Module):
+            raise TypeError(f"submodule `{'.'.join(path)}`: {sub} is not an instance of "
+                            "torch.nn.Module")
+        mod = sub
+    return mod
+
+
 def _swap(module, name, value):
     """Put ``value`` at dotted ``name`` of ``module`` (``_MISSING``: remove it); returns what was
     there (``_MISSING`` if nothing)."""
     prefix, _, attr = name.rpartition(".")
-    mod = module.get_submodule(prefix) if prefix else module
+    mod = _submodule(module, prefix)
     if value is not _MISSING and value is not None and not isinstance(value, Tensor):
         raise TypeError(f"{value} is not an instance of torch.Tensor")
     for reg in (mod._parameters, mod._buffers):
