@@ -3,7 +3,7 @@ parametrizations (``parametrize``, ``parametrizations``) and the hook-based weig
 normalizations."""
 from ember.nn.utils import clip_grad, convert_parameters  # noqa: F401
 from ember.nn.utils import rnn  # noqa: F401
-from ember.nn.utils import parametrizations, parametrize  # noqa: F401
+from ember.nn.utils import parametrizations, parametrize, prune  # noqa: F401
 from ember.nn.utils.clip_grad import (clip_grad_norm, clip_grad_norm_, clip_grad_value_,
                                       clip_grads_with_norm_, get_total_norm)
 from ember.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
