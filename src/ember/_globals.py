@@ -20,8 +20,8 @@ __all__ = ["e", "pi", "inf", "nan", "newaxis", "layout", "strided", "memory_form
 e, pi, inf, nan, newaxis = math.e, math.pi, math.inf, math.nan, None
 
 
-class layout:
-    """A tensor's memory layout; ember has dense (``ember.strided``) tensors only."""
+class _Named:
+    """A singleton constant of the namespace: printed as ``ember.<name>`` and pickled by name."""
 
     def __init__(self, name):
         self._name = name
@@ -33,20 +33,15 @@ class layout:
         return self._name
 
 
-class memory_format:
+class layout(_Named):
+    """A tensor's memory layout; ember has dense (``ember.strided``) tensors only."""
+
+
+class memory_format(_Named):
     """How a dense tensor's elements are ordered in memory (``contiguous()``, ``clone()``,
     ``to()``, ``is_contiguous()``): ``ember.contiguous_format`` (row-major),
     ``channels_last`` (NHWC strides for a 4-d NCHW tensor), ``channels_last_3d`` (5-d) or
     ``preserve_format``."""
-
-    def __init__(self, name):
-        self._name = name
-
-    def __repr__(self):
-        return "ember." + self._name
-
-    def __reduce__(self):
-        return self._name
 
 
 strided = layout("strided")
